@@ -1,0 +1,116 @@
+"""Configuration validation: JSON Schema (draft 2020-12) plus semantic checks.
+
+Defaults from the schema are filled in, every violation is reported with the
+dotted path of its key, and checks that a schema cannot express (a language
+listed twice, pretraining shares above 1) follow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from optical_clir.bm25 import check_analyzer
+from optical_clir.errors import ConfigError
+
+
+def load_yaml(path: str | Path) -> Any:
+    """Parse a YAML file; a syntax error names the file and line."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return yaml.safe_load(handle)
+    except yaml.YAMLError as exc:
+        raise ConfigError("<file>", f"cannot parse YAML: {exc}", source=str(path)) from None
+
+
+def _key_path(parts: list[str | int]) -> str:
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "<root>"
+
+
+def fill_defaults(instance: Any, schema: dict) -> None:
+    """Insert schema ``default`` values for missing keys, recursively (in place)."""
+    if isinstance(instance, dict) and schema.get("type") == "object":
+        for key, sub in schema.get("properties", {}).items():
+            if key not in instance and "default" in sub:
+                instance[key] = _copy(sub["default"])
+            if key in instance:
+                fill_defaults(instance[key], sub)
+    elif isinstance(instance, list) and isinstance(schema.get("items"), dict):
+        for item in instance:
+            fill_defaults(item, schema["items"])
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
+
+
+def validate_config(config: MutableMapping, schema_path: str | Path, source: str = "config") -> MutableMapping:
+    """Validate ``config`` in place against the schema, filling defaults.
+
+    Raises
+    ------
+    ConfigError
+        Naming the first offending key (all schema violations are listed).
+    """
+    schema = load_yaml(schema_path)
+    fill_defaults(config, schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(dict(config)), key=lambda e: list(map(str, e.absolute_path)))
+    if errors:
+        first = errors[0]
+        lines = [f"{_key_path(list(e.absolute_path))}: {e.message}" for e in errors]
+        raise ConfigError(
+            _key_path(list(first.absolute_path)),
+            first.message + ("\n  " + "\n  ".join(lines[1:]) if len(lines) > 1 else ""),
+            source,
+        )
+    seen: dict[str, int] = {}
+    for i, lang in enumerate(config["languages"]):
+        name = lang["name"]
+        if name in seen:
+            raise ConfigError(
+                f"languages[{i}].name",
+                f"language '{name}' is listed twice (also languages[{seen[name]}]); remove one entry",
+                source,
+            )
+        if name == "en":
+            raise ConfigError(f"languages[{i}].name", "'en' is the pivot; list target languages only", source)
+        seen[name] = i
+        try:
+            check_analyzer(lang["analyzer"])
+        except ValueError as exc:
+            raise ConfigError(f"languages[{i}].analyzer", str(exc), source) from None
+    try:
+        check_analyzer(config["bm25"]["pivot_analyzer"])
+    except ValueError as exc:
+        raise ConfigError("bm25.pivot_analyzer", str(exc), source) from None
+    if config["source"] == "synthetic":
+        syn = config["synthetic"]
+        shares = syn["pivot_pretrain_share"] + sum(l["synthetic"]["pretrain_share"] for l in config["languages"])
+        if shares > 1.0 + 1e-9:
+            raise ConfigError(
+                "languages[*].synthetic.pretrain_share",
+                f"pretraining shares (pivot included) sum to {shares:.3f} > 1; lower them",
+                source,
+            )
+        if syn["test_queries"] + syn["train_queries"] > syn["passages"]:
+            raise ConfigError(
+                "synthetic.passages",
+                "must be at least synthetic.test_queries + synthetic.train_queries",
+                source,
+            )
+        low, high = syn["passage_words"]
+        if low > high:
+            raise ConfigError("synthetic.passage_words", "the minimum exceeds the maximum", source)
+    return config

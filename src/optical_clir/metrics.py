@@ -1,0 +1,59 @@
+"""Run evaluation with ir-measures (pytrec_eval underneath, trec_eval semantics).
+
+Every query of the query file counts: a query with no retrieved passage scores
+0 (like ``trec_eval -c``), and a query without qrels is an input error.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import ir_measures
+import pandas as pd
+from ir_measures import AP, RR, R, nDCG
+
+from optical_clir.errors import InputError
+from optical_clir.formats import read_qrels, read_queries, read_run
+
+#: Reported measures, primary first; names are the table's column names.
+MEASURES = {"nDCG@10": nDCG @ 10, "RR@10": RR @ 10, "AP": AP, "R@100": R @ 100}
+
+
+def _line_of(path: str | Path, qid: str) -> int | None:
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if line.split("\t", 1)[0].strip() == qid:
+                return number
+    return None
+
+
+def evaluate_run(
+    run_path: str | Path, qrels_path: str | Path, queries_path: str | Path
+) -> tuple[dict[str, float], pd.DataFrame]:
+    """Evaluate a TREC run over every query of ``queries_path``.
+
+    Returns
+    -------
+    tuple[dict[str, float], pandas.DataFrame]
+        Mean of each measure over all queries (plus ``n_queries``), and the
+        per-query table (one row per qid, one column per measure).
+    """
+    queries = read_queries(queries_path)
+    qrels = read_qrels(qrels_path)
+    for qid in queries:
+        if qid not in qrels or not any(r > 0 for r in qrels[qid].values()):
+            raise InputError(
+                queries_path,
+                f"query '{qid}' has no relevant passage in {qrels_path}; "
+                "add its qrels or drop the query",
+                _line_of(queries_path, qid),
+            )
+    qrels = {q: qrels[q] for q in queries}
+    run = {q: docs for q, docs in read_run(run_path).items() if q in queries}
+    per_query = pd.DataFrame(0.0, index=pd.Index(sorted(queries), name="qid"), columns=list(MEASURES))
+    names = {str(m): name for name, m in MEASURES.items()}
+    for metric in ir_measures.iter_calc(list(MEASURES.values()), qrels, run):
+        per_query.loc[metric.query_id, names[str(metric.measure)]] = float(metric.value)
+    summary = {name: float(per_query[name].mean()) for name in MEASURES}
+    summary["n_queries"] = len(queries)
+    return summary, per_query

@@ -1,0 +1,204 @@
+"""Write the synthetic benchmark in the exact formats of the mMARCO path.
+
+Per language directory ``resources/<dataset>/<lang>/``:
+
+- ``collection.tsv``: ``docid<TAB>text`` (docids shared across languages, as in mMARCO)
+- ``queries_en.tsv`` and ``queries.tsv``: English originals and target-language queries
+- ``qrels.txt``: TREC qrels
+- ``bitext.tsv``: ``english<TAB>foreign`` sentence pairs
+- ``pretrain.txt``: monolingual pretraining text, one passage a line
+
+The English pivot ``resources/<dataset>/en/`` also has ``triples.tsv`` (MS MARCO
+``query<TAB>positive<TAB>negative`` training triples).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from optical_clir.atomic import atomic_open
+from optical_clir.formats import (
+    read_collection,
+    read_qrels,
+    read_queries,
+    write_pairs,
+    write_qrels,
+    write_triples,
+)
+from optical_clir.synthetic.language import LanguageSpec, SyntheticLanguage
+from optical_clir.synthetic.rng import stream
+from optical_clir.synthetic.world import Passage, World, WorldSpec
+
+logger = logging.getLogger(__name__)
+
+QID_OFFSET = 1_000_000
+TRAIN_QID_OFFSET = 2_000_000
+
+
+@dataclass(frozen=True)
+class BenchmarkSpec:
+    """Sizes of the generated benchmark (see ``config/config.yaml``)."""
+
+    world: WorldSpec
+    passages: int = 5000
+    train_queries: int = 3000
+    test_queries: int = 200
+    negatives_per_query: int = 2
+    pretrain_passages: int = 20000
+    pivot_pretrain_share: float = 0.4
+    max_partial_relevant: int = 10
+
+    @classmethod
+    def from_config(cls, section: Mapping) -> BenchmarkSpec:
+        """Build from the ``synthetic`` config section (already schema-validated)."""
+        world_keys = {f for f in WorldSpec.__dataclass_fields__}
+        world = {k: v for k, v in section.items() if k in world_keys}
+        if "passage_words" in world:
+            world["passage_words"] = tuple(world["passage_words"])
+        rest = {k: v for k, v in section.items() if k in cls.__dataclass_fields__ and k != "world"}
+        return cls(world=WorldSpec(**world), **rest)
+
+
+def _relevance(
+    passages: list[Passage], by_topic: Mapping[int, list[int]], source: int,
+    concepts: list[int], limit: int,
+) -> dict[int, int]:
+    """Grade 2 for the source passage, 1 for same-topic passages about >= 2 query concepts."""
+    grades = {source: 2}
+    wanted = set(concepts)
+    for idx in by_topic[passages[source].topic]:
+        if len(grades) > limit:
+            break
+        if idx != source and len(wanted.intersection(passages[idx].keys)) >= 2:
+            grades[idx] = 1
+    return grades
+
+
+def _write_pretrain(path: str | Path, world: World, lines: int, seed: int, name: str,
+                    language: SyntheticLanguage | None) -> None:
+    rng = stream(seed, "pretrain", name)
+    with atomic_open(path) as handle:
+        for _ in range(lines):
+            text = world.passage(rng).text
+            handle.write((language.translate(text) if language else text) + "\n")
+
+
+def generate_pivot(spec: BenchmarkSpec, seed: int, out: Mapping[str, str | Path]) -> None:
+    """Generate the English pivot: collection, test queries, qrels, triples, pretraining text.
+
+    Parameters
+    ----------
+    spec:
+        Benchmark sizes.
+    seed:
+        Master seed.
+    out:
+        Paths for keys ``collection``, ``queries``, ``queries_en``, ``qrels``,
+        ``triples`` and ``pretrain``.
+    """
+    if spec.test_queries + spec.train_queries > spec.passages:
+        raise ValueError(
+            "synthetic.test_queries + synthetic.train_queries must not exceed synthetic.passages"
+        )
+    world = World(spec.world, seed)
+    rng = stream(seed, "collection")
+    passages = [world.passage(rng) for _ in range(spec.passages)]
+    write_pairs(out["collection"], ((str(i), p.text) for i, p in enumerate(passages)))
+    order = stream(seed, "split").permutation(spec.passages)
+    test_sources = order[: spec.test_queries]
+    train_sources = order[spec.test_queries : spec.test_queries + spec.train_queries]
+
+    by_topic: dict[int, list[int]] = {}
+    for idx, p in enumerate(passages):
+        by_topic.setdefault(p.topic, []).append(idx)
+    qrng = stream(seed, "queries")
+    queries: list[tuple[str, str]] = []
+    qrels: dict[str, dict[str, int]] = {}
+    for i, source in enumerate(test_sources):
+        text, concepts = world.query(passages[int(source)], qrng)
+        qid = str(QID_OFFSET + i)
+        queries.append((qid, text))
+        grades = _relevance(passages, by_topic, int(source), concepts, spec.max_partial_relevant)
+        qrels[qid] = {str(d): g for d, g in grades.items()}
+    write_pairs(out["queries"], queries)
+    write_pairs(out["queries_en"], queries)
+    write_qrels(out["qrels"], qrels)
+
+    trng = stream(seed, "train")
+    triples: list[tuple[str, str, str]] = []
+    for source in train_sources:
+        positive = passages[int(source)]
+        text, concepts = world.query(positive, trng)
+        relevant = _relevance(passages, by_topic, int(source), concepts, spec.max_partial_relevant)
+        for _ in range(spec.negatives_per_query):
+            same_topic = trng.random() < 0.7
+            pool = by_topic[positive.topic] if same_topic else range(spec.passages)
+            for _attempt in range(20):
+                neg = int(trng.choice(pool))
+                if neg not in relevant:
+                    break
+            triples.append((text, positive.text, passages[neg].text))
+    write_triples(out["triples"], triples)
+    lines = round(spec.pretrain_passages * spec.pivot_pretrain_share)
+    _write_pretrain(out["pretrain"], world, lines, seed, "en", None)
+    logger.info(
+        "pivot: %d passages, %d test queries, %d triples, %d pretraining lines",
+        len(passages), len(queries), len(triples), lines,
+    )
+
+
+def generate_language(
+    spec: BenchmarkSpec,
+    language: LanguageSpec,
+    seed: int,
+    pivot: Mapping[str, str | Path],
+    bitext_pairs: int,
+    pretrain_share: float,
+    out: Mapping[str, str | Path],
+) -> None:
+    """Translate the pivot into one synthetic language and write its files.
+
+    Parameters
+    ----------
+    spec, seed:
+        As for :func:`generate_pivot` (the world is rebuilt from them).
+    language:
+        The language's surface properties.
+    pivot:
+        English ``collection``, ``queries`` and ``qrels`` paths.
+    bitext_pairs:
+        Number of sentence pairs in ``bitext.tsv``.
+    pretrain_share:
+        Share of ``spec.pretrain_passages`` written as this language's pretraining text.
+    out:
+        Paths for keys ``collection``, ``queries``, ``queries_en``, ``qrels``,
+        ``bitext`` and ``pretrain``.
+    """
+    world = World(spec.world, seed)
+    lang = SyntheticLanguage(language, world)
+    collection = read_collection(pivot["collection"])
+    write_pairs(out["collection"], ((d, lang.translate(t)) for d, t in collection.items()))
+    queries = read_queries(pivot["queries"])
+    mt = stream(seed, "mt", language.name)
+    write_pairs(out["queries"], ((q, lang.translate(t, language.query_noise, mt)) for q, t in queries.items()))
+    write_pairs(out["queries_en"], queries.items())
+    write_qrels(out["qrels"], read_qrels(pivot["qrels"]))
+
+    brng = stream(seed, "bitext", language.name)
+    pairs: list[tuple[str, str]] = []
+    while len(pairs) < bitext_pairs:
+        for sentence in world.passage(brng).text.split(". "):
+            sentence = sentence if sentence.endswith(".") else sentence + "."
+            pairs.append((sentence, lang.translate(sentence)))
+            if len(pairs) == bitext_pairs:
+                break
+    write_pairs(out["bitext"], pairs)
+    lines = round(spec.pretrain_passages * pretrain_share)
+    _write_pretrain(out["pretrain"], world, lines, seed, language.name, lang)
+    logger.info(
+        "%s: %d passages, %d queries, %d bitext pairs, %d pretraining lines",
+        language.name, len(collection), len(queries), len(pairs), lines,
+    )

@@ -1,0 +1,60 @@
+# Metrics with ir-measures, per run, per language, and the results table.
+
+
+rule evaluate_run:
+    input:
+        run="results/{dataset}/{lang}/{method}.trec",
+        qrels="resources/{dataset}/{lang}/qrels.txt",
+        queries="resources/{dataset}/{lang}/queries.tsv",
+    output:
+        metrics="results/{dataset}/{lang}/{method}.metrics.csv",
+        per_query="results/{dataset}/{lang}/{method}.perquery.tsv",
+    log:
+        "logs/evaluate_run/{dataset}/{lang}/{method}.log",
+    params:
+        labels=run_labels,
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    conda:
+        env("core")
+    script:
+        "../../scripts/evaluate_run.py"
+
+
+rule summarize_language:
+    input:
+        language_metrics,
+    output:
+        "results/{dataset}/{lang}/metrics.csv",
+    log:
+        "logs/summarize_language/{dataset}/{lang}.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    conda:
+        env("core")
+    script:
+        "../../scripts/collect_metrics.py"
+
+
+rule aggregate_metrics:
+    input:
+        all_language_metrics,
+    output:
+        csv="results/table.csv",
+        md="results/table.md",
+    log:
+        "logs/aggregate_metrics/table.log",
+    params:
+        title=table_title,
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    conda:
+        env("core")
+    script:
+        "../../scripts/collect_metrics.py"
