@@ -1,3 +1,5 @@
+import _libpath  # noqa: F401  (puts src/ on sys.path)
+
 from optical_clir.bm25 import build_index
 from optical_clir.logs import script_logging
 

@@ -1,3 +1,5 @@
+import _libpath  # noqa: F401  (puts src/ on sys.path)
+
 from optical_clir.logs import script_logging
 from optical_clir.stages import retrieve
 

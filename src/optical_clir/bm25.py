@@ -27,7 +27,9 @@ logger = logging.getLogger(__name__)
 #: Lucene analyzers that Pyserini 1.6 selects with ``-language`` / ``set_language``
 #: (measured in docs/toolchain.md), plus ``en`` (Porter stemming) and ``whitespace``.
 LUCENE_LANGUAGES = frozenset(
-    "ar bn da de es fa fi fr hi hu id it ja ko zh nl no pl pt ru sv te th tr uk en".split()
+    (
+        "ar bn da de es fa fi fr hi hu id it ja ko zh nl no pl pt ru sv te th tr uk en"
+    ).split()
 )
 ANALYZERS = LUCENE_LANGUAGES | {"whitespace"}
 
@@ -52,8 +54,10 @@ def check_analyzer(analyzer: str) -> None:
         )
 
 
-def build_index(collection: str | Path, index_dir: str | Path, analyzer: str, threads: int = 1) -> int:
-    """Index a ``docid<TAB>text`` collection with Lucene; returns the number of documents.
+def build_index(
+    collection: str | Path, index_dir: str | Path, analyzer: str, threads: int = 1
+) -> int:
+    """Index a ``docid<TAB>text`` collection with Lucene; return the document count.
 
     The index is written to a temporary directory and moved onto ``index_dir``
     only once Lucene has indexed every passage.
@@ -65,22 +69,45 @@ def build_index(collection: str | Path, index_dir: str | Path, analyzer: str, th
     from pyserini.pyclass import autoclass
 
     start = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="jsonl-") as jsonl, atomic_dir(index_dir) as tmp:
+    with (
+        tempfile.TemporaryDirectory(prefix="jsonl-") as jsonl,
+        atomic_dir(index_dir) as tmp,
+    ):
         with open(Path(jsonl) / "docs.jsonl", "w", encoding="utf-8") as handle:
             for docid, text in docs.items():
                 contents = pretokenize(text) if analyzer == "whitespace" else text
-                handle.write(json.dumps({"id": docid, "contents": contents}, ensure_ascii=False) + "\n")
+                handle.write(
+                    json.dumps({"id": docid, "contents": contents}, ensure_ascii=False)
+                    + "\n"
+                )
         args = [
-            "-collection", "JsonCollection", "-input", jsonl, "-index", str(tmp),
-            "-generator", "DefaultLuceneDocumentGenerator", "-threads", str(threads),
+            "-collection",
+            "JsonCollection",
+            "-input",
+            jsonl,
+            "-index",
+            str(tmp),
+            "-generator",
+            "DefaultLuceneDocumentGenerator",
+            "-threads",
+            str(threads),
             "-storeRaw",
         ]
-        args += ["-pretokenized"] if analyzer == "whitespace" else ["-language", analyzer]
+        args += (
+            ["-pretokenized"] if analyzer == "whitespace" else ["-language", analyzer]
+        )
         autoclass("io.anserini.index.IndexCollection").main(args)
         indexed = int(LuceneIndexReader(str(tmp)).stats()["documents"])
         if indexed != len(docs):
-            raise RuntimeError(f"Lucene indexed {indexed} of {len(docs)} passages from {collection}")
-    logger.info("indexed %d passages in %.1fs (analyzer=%s)", indexed, time.perf_counter() - start, analyzer)
+            raise RuntimeError(
+                f"Lucene indexed {indexed} of {len(docs)} passages from {collection}"
+            )
+    logger.info(
+        "indexed %d passages in %.1fs (analyzer=%s)",
+        indexed,
+        time.perf_counter() - start,
+        analyzer,
+    )
     return indexed
 
 
@@ -112,11 +139,19 @@ def search(
         searcher.set_language(analyzer)
     searcher.set_bm25(k1=k1, b=b)
     qids = list(queries)
-    texts = [pretokenize(queries[q]) if analyzer == "whitespace" else queries[q] for q in qids]
+    texts = [
+        pretokenize(queries[q]) if analyzer == "whitespace" else queries[q]
+        for q in qids
+    ]
     start = time.perf_counter()
     hits = searcher.batch_search(texts, qids, k=depth, threads=threads)
     elapsed = time.perf_counter() - start
-    logger.info("searched %d queries in %.2fs (%.0f q/s, %d threads)", len(qids), elapsed,
-                len(qids) / max(elapsed, 1e-9), threads)
+    logger.info(
+        "searched %d queries in %.2fs (%.0f q/s, %d threads)",
+        len(qids),
+        elapsed,
+        len(qids) / max(elapsed, 1e-9),
+        threads,
+    )
     searcher.close()
     return {q: {h.docid: float(h.score) for h in hits.get(q, [])} for q in qids}

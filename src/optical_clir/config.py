@@ -24,13 +24,17 @@ def load_yaml(path: str | Path) -> Any:
         with open(path, encoding="utf-8") as handle:
             return yaml.safe_load(handle)
     except yaml.YAMLError as exc:
-        raise ConfigError("<file>", f"cannot parse YAML: {exc}", source=str(path)) from None
+        raise ConfigError(
+            "<file>", f"cannot parse YAML: {exc}", source=str(path)
+        ) from None
 
 
 def _key_path(parts: list[str | int]) -> str:
     out = ""
     for part in parts:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        out += (
+            f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        )
     return out or "<root>"
 
 
@@ -55,7 +59,9 @@ def _copy(value: Any) -> Any:
     return value
 
 
-def validate_config(config: MutableMapping, schema_path: str | Path, source: str = "config") -> MutableMapping:
+def validate_config(
+    config: MutableMapping, schema_path: str | Path, source: str = "config"
+) -> MutableMapping:
     """Validate ``config`` in place against the schema, filling defaults.
 
     Raises
@@ -66,7 +72,10 @@ def validate_config(config: MutableMapping, schema_path: str | Path, source: str
     schema = load_yaml(schema_path)
     fill_defaults(config, schema)
     validator = jsonschema.Draft202012Validator(schema)
-    errors = sorted(validator.iter_errors(dict(config)), key=lambda e: list(map(str, e.absolute_path)))
+    errors = sorted(
+        validator.iter_errors(dict(config)),
+        key=lambda e: list(map(str, e.absolute_path)),
+    )
     if errors:
         first = errors[0]
         lines = [f"{_key_path(list(e.absolute_path))}: {e.message}" for e in errors]
@@ -81,11 +90,16 @@ def validate_config(config: MutableMapping, schema_path: str | Path, source: str
         if name in seen:
             raise ConfigError(
                 f"languages[{i}].name",
-                f"language '{name}' is listed twice (also languages[{seen[name]}]); remove one entry",
+                f"language '{name}' is listed twice (also languages[{seen[name]}]);"
+                " remove one entry",
                 source,
             )
         if name == "en":
-            raise ConfigError(f"languages[{i}].name", "'en' is the pivot; list target languages only", source)
+            raise ConfigError(
+                f"languages[{i}].name",
+                "'en' is the pivot; list target languages only",
+                source,
+            )
         seen[name] = i
         try:
             check_analyzer(lang["analyzer"])
@@ -97,11 +111,14 @@ def validate_config(config: MutableMapping, schema_path: str | Path, source: str
         raise ConfigError("bm25.pivot_analyzer", str(exc), source) from None
     if config["source"] == "synthetic":
         syn = config["synthetic"]
-        shares = syn["pivot_pretrain_share"] + sum(l["synthetic"]["pretrain_share"] for l in config["languages"])
+        shares = syn["pivot_pretrain_share"] + sum(
+            lang["synthetic"]["pretrain_share"] for lang in config["languages"]
+        )
         if shares > 1.0 + 1e-9:
             raise ConfigError(
                 "languages[*].synthetic.pretrain_share",
-                f"pretraining shares (pivot included) sum to {shares:.3f} > 1; lower them",
+                f"pretraining shares (pivot included) sum to {shares:.3f} > 1;"
+                " lower them",
                 source,
             )
         if syn["test_queries"] + syn["train_queries"] > syn["passages"]:
@@ -112,5 +129,7 @@ def validate_config(config: MutableMapping, schema_path: str | Path, source: str
             )
         low, high = syn["passage_words"]
         if low > high:
-            raise ConfigError("synthetic.passage_words", "the minimum exceeds the maximum", source)
+            raise ConfigError(
+                "synthetic.passage_words", "the minimum exceeds the maximum", source
+            )
     return config

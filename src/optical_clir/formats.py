@@ -5,7 +5,8 @@
 - TREC qrels: ``qid 0 docid rel``
 - TREC run: ``qid Q0 docid rank score tag``
 - bitext TSV: ``english<TAB>foreign``
-- triples TSV (MS MARCO ``triples.train.small`` layout): ``query<TAB>positive<TAB>negative``
+- triples TSV (MS MARCO ``triples.train.small`` layout):
+  ``query<TAB>positive<TAB>negative``
 
 Every reader validates each line and raises :class:`~optical_clir.errors.InputError`
 naming the file and line on the first malformed one.
@@ -49,7 +50,9 @@ def _read_pairs(path: str | Path, what: str, id_name: str) -> dict[str, str]:
         if not key or not text:
             raise InputError(path, f"empty {id_name} or text in a {what} line", number)
         if key in out:
-            raise InputError(path, f"duplicate {id_name} '{key}'; ids must be unique", number)
+            raise InputError(
+                path, f"duplicate {id_name} '{key}'; ids must be unique", number
+            )
         out[key] = text
     return out
 
@@ -77,14 +80,18 @@ def read_qrels(path: str | Path) -> Qrels:
         parts = line.split()
         if len(parts) != 4:
             raise InputError(
-                path, f"expected 4 fields `qid 0 docid rel` in a qrels line, found {len(parts)}",
+                path,
+                "expected 4 fields `qid 0 docid rel` in a qrels line,"
+                f" found {len(parts)}",
                 number,
             )
         qid, _, docid, rel = parts
         try:
             grade = int(rel)
         except ValueError:
-            raise InputError(path, f"relevance '{rel}' is not an integer", number) from None
+            raise InputError(
+                path, f"relevance '{rel}' is not an integer", number
+            ) from None
         qrels.setdefault(qid, {})[docid] = grade
     if not qrels:
         raise InputError(path, "the qrels file is empty")
@@ -98,13 +105,16 @@ def read_run(path: str | Path) -> Run:
         parts = line.split()
         if len(parts) != 6:
             raise InputError(
-                path, f"expected 6 fields `qid Q0 docid rank score tag`, found {len(parts)}",
+                path,
+                f"expected 6 fields `qid Q0 docid rank score tag`, found {len(parts)}",
                 number,
             )
         try:
             score = float(parts[4])
         except ValueError:
-            raise InputError(path, f"score '{parts[4]}' is not a number", number) from None
+            raise InputError(
+                path, f"score '{parts[4]}' is not a number", number
+            ) from None
         run.setdefault(parts[0], {})[parts[2]] = score
     return run
 
@@ -115,7 +125,9 @@ def read_bitext(path: str | Path) -> list[tuple[str, str]]:
     for number, line in _lines(path):
         parts = line.split("\t")
         if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
-            raise InputError(path, "expected `english<TAB>foreign` with both sides non-empty", number)
+            raise InputError(
+                path, "expected `english<TAB>foreign` with both sides non-empty", number
+            )
         pairs.append((parts[0].strip(), parts[1].strip()))
     if not pairs:
         raise InputError(path, "the bitext file is empty")
@@ -166,7 +178,9 @@ def rank_items(scores: Mapping[str, float]) -> list[tuple[str, float]]:
     return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
 
 
-def write_run(path: str | Path, run: Mapping[str, Mapping[str, float]], tag: str) -> None:
+def write_run(
+    path: str | Path, run: Mapping[str, Mapping[str, float]], tag: str
+) -> None:
     """Write a TREC run atomically: ``{score:.6f}``, ties broken by ``(-score, docid)``.
 
     Scores are rounded to 6 decimals *before* ordering, so the rank column agrees

@@ -10,7 +10,9 @@ from pathlib import Path
 
 
 @contextmanager
-def script_logging(log_path: str | Path, level: int = logging.INFO) -> Iterator[logging.Logger]:
+def script_logging(
+    log_path: str | Path, level: int = logging.INFO
+) -> Iterator[logging.Logger]:
     """Send all logging (and uncaught errors) to ``log_path`` and to stderr.
 
     An exception is logged with its message, then re-raised so that the job
@@ -18,8 +20,10 @@ def script_logging(log_path: str | Path, level: int = logging.INFO) -> Iterator[
     """
     Path(log_path).parent.mkdir(parents=True, exist_ok=True)
     fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
-    handlers: list[logging.Handler] = [logging.FileHandler(log_path, mode="w", encoding="utf-8"),
-                                       logging.StreamHandler(sys.stderr)]
+    handlers: list[logging.Handler] = [
+        logging.FileHandler(log_path, mode="w", encoding="utf-8"),
+        logging.StreamHandler(sys.stderr),
+    ]
     root = logging.getLogger()
     for handler in handlers:
         handler.setFormatter(fmt)

@@ -1,7 +1,12 @@
-"""Run evaluation with ir-measures (pytrec_eval underneath, trec_eval semantics).
+"""Run evaluation with ir-measures' pytrec_eval provider (trec_eval semantics).
 
 Every query of the query file counts: a query with no retrieved passage scores
 0 (like ``trec_eval -c``), and a query without qrels is an input error.
+
+All four measures follow trec_eval: documents are ranked by score, ties broken
+by docno descending. pytrec_eval has no cut-off for reciprocal rank, so RR@10
+is ``recip_rank`` over each query's top 10 in that order (ir-measures would
+otherwise route RR@10 to its MS MARCO provider, which breaks ties differently).
 """
 
 from __future__ import annotations
@@ -17,6 +22,13 @@ from optical_clir.formats import read_qrels, read_queries, read_run
 
 #: Reported measures, primary first; names are the table's column names.
 MEASURES = {"nDCG@10": nDCG @ 10, "RR@10": RR @ 10, "AP": AP, "R@100": R @ 100}
+_RR_CUTOFF = 10
+
+
+def trec_eval_top(scores: dict[str, float], k: int) -> dict[str, float]:
+    """The ``k`` documents trec_eval ranks first: score descending, docno descending."""
+    ranked = sorted(sorted(scores, reverse=True), key=lambda d: -scores[d])
+    return {d: scores[d] for d in ranked[:k]}
 
 
 def _line_of(path: str | Path, qid: str) -> int | None:
@@ -50,10 +62,17 @@ def evaluate_run(
             )
     qrels = {q: qrels[q] for q in queries}
     run = {q: docs for q, docs in read_run(run_path).items() if q in queries}
-    per_query = pd.DataFrame(0.0, index=pd.Index(sorted(queries), name="qid"), columns=list(MEASURES))
-    names = {str(m): name for name, m in MEASURES.items()}
-    for metric in ir_measures.iter_calc(list(MEASURES.values()), qrels, run):
+    per_query = pd.DataFrame(
+        0.0, index=pd.Index(sorted(queries), name="qid"), columns=list(MEASURES)
+    )
+    provider = ir_measures.pytrec_eval
+    full = [m for name, m in MEASURES.items() if name != "RR@10"]
+    names = {str(m): name for name, m in MEASURES.items() if name != "RR@10"}
+    for metric in provider.iter_calc(full, qrels, run):
         per_query.loc[metric.query_id, names[str(metric.measure)]] = float(metric.value)
+    top = {q: trec_eval_top(docs, _RR_CUTOFF) for q, docs in run.items()}
+    for metric in provider.iter_calc([RR], qrels, top):
+        per_query.loc[metric.query_id, "RR@10"] = float(metric.value)
     summary = {name: float(per_query[name].mean()) for name in MEASURES}
     summary["n_queries"] = len(queries)
     return summary, per_query

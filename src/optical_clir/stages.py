@@ -11,7 +11,11 @@ from optical_clir import bm25
 from optical_clir.atomic import atomic_open, write_text
 from optical_clir.formats import read_queries, write_run
 from optical_clir.metrics import evaluate_run
-from optical_clir.synthetic.benchmark import BenchmarkSpec, generate_language, generate_pivot
+from optical_clir.synthetic.benchmark import (
+    BenchmarkSpec,
+    generate_language,
+    generate_pivot,
+)
 from optical_clir.synthetic.language import LanguageSpec
 from optical_clir.table import collect, to_markdown, write_csv
 
@@ -23,7 +27,9 @@ def make_pivot(synthetic: Mapping, seed: int, out: Paths) -> None:
     generate_pivot(BenchmarkSpec.from_config(synthetic), seed, out)
 
 
-def make_language(synthetic: Mapping, seed: int, language: Mapping, pivot: Paths, out: Paths) -> None:
+def make_language(
+    synthetic: Mapping, seed: int, language: Mapping, pivot: Paths, out: Paths
+) -> None:
     """Derive one synthetic target language from the pivot."""
     params = language["synthetic"]
     spec = LanguageSpec(
@@ -35,20 +41,39 @@ def make_language(synthetic: Mapping, seed: int, language: Mapping, pivot: Paths
         query_noise=params["query_noise"],
     )
     generate_language(
-        BenchmarkSpec.from_config(synthetic), spec, seed, pivot,
-        bitext_pairs=language["bitext_pairs"], pretrain_share=params["pretrain_share"], out=out,
+        BenchmarkSpec.from_config(synthetic),
+        spec,
+        seed,
+        pivot,
+        bitext_pairs=language["bitext_pairs"],
+        pretrain_share=params["pretrain_share"],
+        out=out,
     )
 
 
-def retrieve(index: str, queries: str, run: str, analyzer: str, k1: float, b: float,
-             depth: int, threads: int) -> None:
+def retrieve(
+    index: str,
+    queries: str,
+    run: str,
+    analyzer: str,
+    k1: float,
+    b: float,
+    depth: int,
+    threads: int,
+) -> None:
     """BM25 top-``depth`` for every query; writes a TREC run tagged ``bm25``."""
     hits = bm25.search(index, read_queries(queries), analyzer, k1, b, depth, threads)
     write_run(run, hits, tag="bm25")
 
 
-def evaluate(run: str, qrels: str, queries: str, labels: Mapping[str, str],
-             metrics_out: str, per_query_out: str) -> None:
+def evaluate(
+    run: str,
+    qrels: str,
+    queries: str,
+    labels: Mapping[str, str],
+    metrics_out: str,
+    per_query_out: str,
+) -> None:
     """Evaluate one run: a one-row metrics CSV and a per-query TSV beside it."""
     summary, per_query = evaluate_run(run, qrels, queries)
     write_csv(pd.DataFrame([{**labels, **summary}]), metrics_out)
@@ -56,7 +81,9 @@ def evaluate(run: str, qrels: str, queries: str, labels: Mapping[str, str],
         per_query.round(6).to_csv(handle, sep="\t")
 
 
-def collect_metrics(inputs: Sequence[str], csv: str, md: str | None = None, title: str = "") -> None:
+def collect_metrics(
+    inputs: Sequence[str], csv: str, md: str | None = None, title: str = ""
+) -> None:
     """Concatenate metric rows into a table (and optionally its Markdown rendering)."""
     frame = collect(inputs)
     write_csv(frame, csv)

@@ -10,6 +10,8 @@ import pandas as pd
 from optical_clir.atomic import atomic_open
 from optical_clir.metrics import MEASURES
 
+RESOURCE_ORDER = {"pivot": 0, "high": 1, "low": 2}
+METHOD_ORDER = {"bm25": 0, "zeroshot": 1, "optical": 2, "teacher_en": 3}
 COLUMNS = ["dataset", "setting", "lang", "resource", "method", *MEASURES, "n_queries"]
 
 
@@ -24,14 +26,21 @@ def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
 
 
 def collect(paths: Iterable[str | Path]) -> pd.DataFrame:
-    """Concatenate per-run metric rows into the table, ordered high resource first."""
+    """Concatenate per-run metric rows into the table.
+
+    Rows are ordered pivot first, then high- and low-resource languages, then any
+    other label; within a language, methods keep the order of ``METHOD_ORDER``.
+    """
     frame = pd.concat([pd.read_csv(p) for p in paths], ignore_index=True)
     missing = [c for c in COLUMNS if c not in frame]
     if missing:
         raise ValueError(f"metric rows lack columns {missing}")
-    order = {"high": 0, "low": 1}
-    frame = frame.assign(_r=frame["resource"].map(order).fillna(2))
-    return frame.sort_values(["_r", "lang", "method"], kind="stable").drop(columns="_r")[COLUMNS]
+    frame = frame.assign(
+        _r=frame["resource"].map(RESOURCE_ORDER).fillna(len(RESOURCE_ORDER)),
+        _m=frame["method"].map(METHOD_ORDER).fillna(len(METHOD_ORDER)),
+    )
+    frame = frame.sort_values(["_r", "lang", "_m", "method"], kind="stable")
+    return frame.drop(columns=["_r", "_m"]).reset_index(drop=True)[COLUMNS]
 
 
 def to_markdown(frame: pd.DataFrame, title: str) -> str:

@@ -1,5 +1,4 @@
 # Every Python helper of the workflow lives here; the stage .smk files hold rules only.
-import os
 import re
 import sys
 from pathlib import Path
@@ -7,10 +6,7 @@ from pathlib import Path
 _SRC = str(Path(workflow.basedir).parent / "src")
 if _SRC not in sys.path:
     sys.path.insert(0, _SRC)
-# Jobs (local subprocesses, conda envs, Slurm jobs) import the library from src/.
-os.environ["PYTHONPATH"] = os.pathsep.join(
-    p for p in (_SRC, os.environ.get("PYTHONPATH", "")) if p
-)
+# Jobs import the library through scripts/_libpath.py, which does the same.
 
 from optical_clir.config import validate_config  # noqa: E402
 

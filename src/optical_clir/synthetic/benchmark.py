@@ -58,15 +58,22 @@ class BenchmarkSpec:
         world = {k: v for k, v in section.items() if k in world_keys}
         if "passage_words" in world:
             world["passage_words"] = tuple(world["passage_words"])
-        rest = {k: v for k, v in section.items() if k in cls.__dataclass_fields__ and k != "world"}
+        rest = {
+            k: v
+            for k, v in section.items()
+            if k in cls.__dataclass_fields__ and k != "world"
+        }
         return cls(world=WorldSpec(**world), **rest)
 
 
 def _relevance(
-    passages: list[Passage], by_topic: Mapping[int, list[int]], source: int,
-    concepts: list[int], limit: int,
+    passages: list[Passage],
+    by_topic: Mapping[int, list[int]],
+    source: int,
+    concepts: list[int],
+    limit: int,
 ) -> dict[int, int]:
-    """Grade 2 for the source passage, 1 for same-topic passages about >= 2 query concepts."""
+    """Grade 2 for the source passage; 1 for same-topic ones on >= 2 query concepts."""
     grades = {source: 2}
     wanted = set(concepts)
     for idx in by_topic[passages[source].topic]:
@@ -77,8 +84,14 @@ def _relevance(
     return grades
 
 
-def _write_pretrain(path: str | Path, world: World, lines: int, seed: int, name: str,
-                    language: SyntheticLanguage | None) -> None:
+def _write_pretrain(
+    path: str | Path,
+    world: World,
+    lines: int,
+    seed: int,
+    name: str,
+    language: SyntheticLanguage | None,
+) -> None:
     rng = stream(seed, "pretrain", name)
     with atomic_open(path) as handle:
         for _ in range(lines):
@@ -86,8 +99,10 @@ def _write_pretrain(path: str | Path, world: World, lines: int, seed: int, name:
             handle.write((language.translate(text) if language else text) + "\n")
 
 
-def generate_pivot(spec: BenchmarkSpec, seed: int, out: Mapping[str, str | Path]) -> None:
-    """Generate the English pivot: collection, test queries, qrels, triples, pretraining text.
+def generate_pivot(
+    spec: BenchmarkSpec, seed: int, out: Mapping[str, str | Path]
+) -> None:
+    """Generate the English pivot: collection, queries, qrels, triples, pretraining.
 
     Parameters
     ----------
@@ -101,7 +116,8 @@ def generate_pivot(spec: BenchmarkSpec, seed: int, out: Mapping[str, str | Path]
     """
     if spec.test_queries + spec.train_queries > spec.passages:
         raise ValueError(
-            "synthetic.test_queries + synthetic.train_queries must not exceed synthetic.passages"
+            "synthetic.test_queries + synthetic.train_queries must not exceed"
+            " synthetic.passages"
         )
     world = World(spec.world, seed)
     rng = stream(seed, "collection")
@@ -121,7 +137,9 @@ def generate_pivot(spec: BenchmarkSpec, seed: int, out: Mapping[str, str | Path]
         text, concepts = world.query(passages[int(source)], qrng)
         qid = str(QID_OFFSET + i)
         queries.append((qid, text))
-        grades = _relevance(passages, by_topic, int(source), concepts, spec.max_partial_relevant)
+        grades = _relevance(
+            passages, by_topic, int(source), concepts, spec.max_partial_relevant
+        )
         qrels[qid] = {str(d): g for d, g in grades.items()}
     write_pairs(out["queries"], queries)
     write_pairs(out["queries_en"], queries)
@@ -132,7 +150,9 @@ def generate_pivot(spec: BenchmarkSpec, seed: int, out: Mapping[str, str | Path]
     for source in train_sources:
         positive = passages[int(source)]
         text, concepts = world.query(positive, trng)
-        relevant = _relevance(passages, by_topic, int(source), concepts, spec.max_partial_relevant)
+        relevant = _relevance(
+            passages, by_topic, int(source), concepts, spec.max_partial_relevant
+        )
         for _ in range(spec.negatives_per_query):
             same_topic = trng.random() < 0.7
             pool = by_topic[positive.topic] if same_topic else range(spec.passages)
@@ -146,7 +166,10 @@ def generate_pivot(spec: BenchmarkSpec, seed: int, out: Mapping[str, str | Path]
     _write_pretrain(out["pretrain"], world, lines, seed, "en", None)
     logger.info(
         "pivot: %d passages, %d test queries, %d triples, %d pretraining lines",
-        len(passages), len(queries), len(triples), lines,
+        len(passages),
+        len(queries),
+        len(triples),
+        lines,
     )
 
 
@@ -180,10 +203,15 @@ def generate_language(
     world = World(spec.world, seed)
     lang = SyntheticLanguage(language, world)
     collection = read_collection(pivot["collection"])
-    write_pairs(out["collection"], ((d, lang.translate(t)) for d, t in collection.items()))
+    write_pairs(
+        out["collection"], ((d, lang.translate(t)) for d, t in collection.items())
+    )
     queries = read_queries(pivot["queries"])
     mt = stream(seed, "mt", language.name)
-    write_pairs(out["queries"], ((q, lang.translate(t, language.query_noise, mt)) for q, t in queries.items()))
+    write_pairs(
+        out["queries"],
+        ((q, lang.translate(t, language.query_noise, mt)) for q, t in queries.items()),
+    )
     write_pairs(out["queries_en"], queries.items())
     write_qrels(out["qrels"], read_qrels(pivot["qrels"]))
 
@@ -200,5 +228,9 @@ def generate_language(
     _write_pretrain(out["pretrain"], world, lines, seed, language.name, lang)
     logger.info(
         "%s: %d passages, %d queries, %d bitext pairs, %d pretraining lines",
-        language.name, len(collection), len(queries), len(pairs), lines,
+        language.name,
+        len(collection),
+        len(queries),
+        len(pairs),
+        lines,
     )

@@ -23,8 +23,12 @@ from optical_clir.synthetic.world import World
 
 SCRIPTS: dict[str, dict[str, str]] = {
     "latin": {},
-    "cyrillic": dict(zip("abcdefghijklmnopqrstuvwxyz", "абцдефгхийклмнопщрстувшжыз")),
-    "greek": dict(zip("abcdefghijklmnopqrstuvwxyz", "αβψδεφγηιξκλμνοπχρστυϐωϰθζ")),
+    "cyrillic": dict(
+        zip("abcdefghijklmnopqrstuvwxyz", "абцдефгхийклмнопщрстувшжыз", strict=True)
+    ),
+    "greek": dict(
+        zip("abcdefghijklmnopqrstuvwxyz", "αβψδεφγηιξκλμνοπχρστυϐωϰθζ", strict=True)
+    ),
 }
 WORD_ORDERS = ("keep", "swap_pairs", "reverse")
 _ALL_CONSONANTS = "bcdfghjklmnprstvwxz"
@@ -44,9 +48,13 @@ class LanguageSpec:
 
     def __post_init__(self) -> None:
         if self.script not in SCRIPTS:
-            raise ValueError(f"unknown script '{self.script}'; choose one of {sorted(SCRIPTS)}")
+            raise ValueError(
+                f"unknown script '{self.script}'; choose one of {sorted(SCRIPTS)}"
+            )
         if self.word_order not in WORD_ORDERS:
-            raise ValueError(f"unknown word_order '{self.word_order}'; choose one of {WORD_ORDERS}")
+            raise ValueError(
+                f"unknown word_order '{self.word_order}'; choose one of {WORD_ORDERS}"
+            )
 
 
 class SyntheticLanguage:
@@ -63,10 +71,13 @@ class SyntheticLanguage:
     def __init__(self, spec: LanguageSpec, world: World):
         self.spec = spec
         rng = stream(world.seed, "language", spec.name)
-        consonants = "".join(sorted(rng.choice(list(_ALL_CONSONANTS), size=12, replace=False)))
+        consonants = "".join(
+            sorted(rng.choice(list(_ALL_CONSONANTS), size=12, replace=False))
+        )
         vowels = "".join(sorted(rng.choice(list(_ALL_VOWELS), size=4, replace=False)))
         self.suffixes = [
-            vowels[int(rng.integers(len(vowels)))] + consonants[int(rng.integers(len(consonants)))]
+            vowels[int(rng.integers(len(vowels)))]
+            + consonants[int(rng.integers(len(consonants)))]
             for _ in range(4)
         ]
         english = world.vocabulary()
@@ -78,7 +89,8 @@ class SyntheticLanguage:
                 continue
             while True:
                 stem = "".join(
-                    consonants[int(rng.integers(len(consonants)))] + vowels[int(rng.integers(len(vowels)))]
+                    consonants[int(rng.integers(len(consonants)))]
+                    + vowels[int(rng.integers(len(vowels)))]
                     for _ in range(int(rng.integers(2, 4)))
                 )
                 if stem not in taken:
@@ -87,7 +99,9 @@ class SyntheticLanguage:
                     break
         self._foreign_vocab = sorted(set(self.lexicon.values()))
         self._names = set(world.names)
-        self._table = str.maketrans(SCRIPTS[spec.script]) if SCRIPTS[spec.script] else None
+        self._table = (
+            str.maketrans(SCRIPTS[spec.script]) if SCRIPTS[spec.script] else None
+        )
 
     def _inflect(self, stem: str, previous: str) -> str:
         key = stable_hash(f"{previous}|{stem}")
@@ -118,7 +132,7 @@ class SyntheticLanguage:
         Parameters
         ----------
         text:
-            English text produced by the world (space-separated, ``.`` closes sentences).
+            English text from the world (space-separated, ``.`` closes sentences).
         noise:
             Per-word probability of an MT error (the word is dropped or replaced by
             a random word of the language). Needs ``rng`` when positive.
@@ -144,9 +158,13 @@ class SyntheticLanguage:
                 if noise > 0 and rng is not None and rng.random() < noise:
                     if rng.random() < 0.5 and len(words) > 1:
                         continue
-                    stem = self._foreign_vocab[int(rng.integers(len(self._foreign_vocab)))]
+                    stem = self._foreign_vocab[
+                        int(rng.integers(len(self._foreign_vocab)))
+                    ]
                 # names and numbers have no lexicon entry: they are shared with English
-                translated.append(word if stem is None else self._inflect(stem, previous))
+                translated.append(
+                    word if stem is None else self._inflect(stem, previous)
+                )
                 previous = word
             if not translated:  # noise never deletes a whole sentence
                 stem = self.lexicon.get(words[0])

@@ -84,7 +84,9 @@ class World:
             self.concepts.append(words[cursor : cursor + int(count)])
             cursor += int(count)
         self.names = [f"{w.capitalize()}" for w in words[cursor : cursor + n_names]]
-        self.topic_concepts = np.arange(n_topical).reshape(spec.topics, spec.concepts_per_topic)
+        self.topic_concepts = np.arange(n_topical).reshape(
+            spec.topics, spec.concepts_per_topic
+        )
         self.general = np.arange(n_topical, n_concepts)
         self.topic_names = [
             self.names[t * spec.names_per_topic : (t + 1) * spec.names_per_topic]
@@ -103,7 +105,9 @@ class World:
         forms = self.concepts[concept]
         if concept not in passage.forms:
             cumulative = _SYNONYM_CUMULATIVE[len(forms)]
-            passage.forms[concept] = min(bisect.bisect_right(cumulative, draw), len(forms) - 1)
+            passage.forms[concept] = min(
+                bisect.bisect_right(cumulative, draw), len(forms) - 1
+            )
         return forms[passage.forms[concept]]
 
     def passage(self, rng: np.random.Generator, topic: int | None = None) -> Passage:
@@ -116,7 +120,12 @@ class World:
         if topic is None:
             topic = int(rng.integers(spec.topics))
         pool = self.topic_concepts[topic]
-        keys = [int(c) for c in rng.choice(pool, size=spec.key_concepts, replace=False, p=self._topic_p)]
+        keys = [
+            int(c)
+            for c in rng.choice(
+                pool, size=spec.key_concepts, replace=False, p=self._topic_p
+            )
+        ]
         passage = Passage(topic=topic, keys=keys)
         length = int(rng.integers(spec.passage_words[0], spec.passage_words[1] + 1))
         source = rng.random(length)
@@ -130,7 +139,9 @@ class World:
         for i in range(length):
             u = source[i]
             if u < 0.32:
-                tokens.append(self._render(keys[int(key_draw[i])], passage, form_draw[i]))
+                tokens.append(
+                    self._render(keys[int(key_draw[i])], passage, form_draw[i])
+                )
             elif u < 0.55:
                 tokens.append(self._render(int(topic_draw[i]), passage, form_draw[i]))
             elif u < 0.95:
@@ -146,7 +157,9 @@ class World:
         passage.text = _sentences(tokens, rng)
         return passage
 
-    def query(self, passage: Passage, rng: np.random.Generator) -> tuple[str, list[int]]:
+    def query(
+        self, passage: Passage, rng: np.random.Generator
+    ) -> tuple[str, list[int]]:
         """Generate a query about ``passage``.
 
         Returns
@@ -155,10 +168,17 @@ class World:
             The query text and the concept ids it asks about.
         """
         n = int(rng.integers(2, 4))
-        concepts = [int(c) for c in rng.choice(passage.keys, size=min(n, len(passage.keys)), replace=False)]
+        concepts = [
+            int(c)
+            for c in rng.choice(
+                passage.keys, size=min(n, len(passage.keys)), replace=False
+            )
+        ]
         words: list[str] = []
         if rng.random() < 0.7:
-            words.append(self.question_words[int(rng.integers(len(self.question_words)))])
+            words.append(
+                self.question_words[int(rng.integers(len(self.question_words)))]
+            )
         for c in concepts:
             forms = self.concepts[c]
             used = passage.forms.get(c, 0)
@@ -167,17 +187,23 @@ class World:
                 used = others[int(rng.integers(len(others)))]
             words.append(forms[used])
         if rng.random() < 0.25:
-            words.append(self.topic_names[passage.topic][int(rng.integers(self.spec.names_per_topic))])
+            words.append(
+                self.topic_names[passage.topic][
+                    int(rng.integers(self.spec.names_per_topic))
+                ]
+            )
         return " ".join(words), concepts
 
 
 def _synonym_distribution(max_synonyms: int) -> np.ndarray:
-    weights = np.array([0.3, 0.45, 0.25] + [0.1] * max(0, max_synonyms - 3))[:max_synonyms]
+    weights = np.array([0.3, 0.45, 0.25] + [0.1] * max(0, max_synonyms - 3))[
+        :max_synonyms
+    ]
     return weights / weights.sum()
 
 
 def _synonym_cumulative(n_forms: int) -> list[float]:
-    """Cumulative preference for the first, second, ... synonym (weights 1, 1/2, 1/3)."""
+    """Cumulative preference for the 1st, 2nd, ... synonym (weights 1, 1/2, 1/3)."""
     weights = 1.0 / np.arange(1, n_forms + 1)
     return list(np.cumsum(weights / weights.sum()))
 
@@ -197,7 +223,8 @@ def _pseudo_words(rng: np.random.Generator, count: int) -> list[str]:
     while len(words) < count:
         syllables = int(rng.integers(2, 4))
         word = "".join(
-            _CONSONANTS[int(rng.integers(len(_CONSONANTS)))] + _VOWELS[int(rng.integers(len(_VOWELS)))]
+            _CONSONANTS[int(rng.integers(len(_CONSONANTS)))]
+            + _VOWELS[int(rng.integers(len(_VOWELS)))]
             for _ in range(syllables)
         )
         if rng.random() < 0.3:

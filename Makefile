@@ -1,0 +1,34 @@
+# The two commands of the README: `make run` and `make test`.
+# Both create .venv from nothing: torch (CPU wheel) first, then the pinned stack.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+CORES ?= all
+
+.PHONY: run test lint dryrun bench clean
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	# torch first and pinned, so no other package can resolve a CUDA build.
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/snakemake -c $(CORES) results/table.csv
+
+test: $(STAMP)
+	$(BIN)/ruff check src scripts tests bench
+	$(BIN)/snakemake --lint
+	$(BIN)/snakemake -n results/table.csv > /dev/null
+	$(BIN)/pytest
+
+bench: $(STAMP)
+	$(BIN)/python bench/bm25.py
+
+clean:
+	rm -rf results logs benchmarks .snakemake

@@ -1,0 +1,71 @@
+"""Config validation: JSON schema first, then the cross-key rules."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from conftest import ROOT, TINY
+from optical_clir.config import load_yaml, validate_config
+from optical_clir.errors import ConfigError
+
+SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
+
+
+@pytest.fixture()
+def config():
+    return copy.deepcopy(load_yaml(TINY))
+
+
+@pytest.mark.parametrize("path", [ROOT / "config" / "config.yaml", TINY])
+def test_shipped_configs_are_valid(path):
+    validate_config(load_yaml(path), SCHEMA, source=str(path))
+
+
+def test_defaults_are_filled(config):
+    del config["bm25"]["threads"]
+    validate_config(config, SCHEMA)
+    assert config["bm25"]["threads"] >= 1
+
+
+def test_unknown_top_level_key(config):
+    config["bm52"] = {}
+    with pytest.raises(ConfigError, match="'bm52' was unexpected"):
+        validate_config(config, SCHEMA, source="my.yaml")
+
+
+def test_unknown_nested_key_names_its_path(config):
+    config["languages"][1]["synthetic"]["scrpit"] = "latin"
+    with pytest.raises(ConfigError, match=r"my\.yaml: key 'languages\[1\]\.synthetic'"):
+        validate_config(config, SCHEMA, source="my.yaml")
+
+
+def test_wrong_type_names_key(config):
+    config["bm25"]["k1"] = "fast"
+    with pytest.raises(ConfigError, match=r"key 'bm25\.k1': 'fast' is not of type"):
+        validate_config(config, SCHEMA)
+
+
+def test_language_listed_twice(config):
+    config["languages"].append(copy.deepcopy(config["languages"][0]))
+    with pytest.raises(ConfigError, match=r"languages\[2\]\.name.*listed twice"):
+        validate_config(config, SCHEMA)
+
+
+def test_pivot_is_not_a_target(config):
+    config["languages"][0]["name"] = "en"
+    with pytest.raises(ConfigError, match="'en' is the pivot"):
+        validate_config(config, SCHEMA)
+
+
+def test_unknown_analyzer(config):
+    config["languages"][0]["analyzer"] = "klingon"
+    with pytest.raises(ConfigError, match=r"languages\[0\]\.analyzer.*'whitespace'"):
+        validate_config(config, SCHEMA)
+
+
+def test_pretraining_shares_must_fit(config):
+    config["languages"][0]["synthetic"]["pretrain_share"] = 0.6
+    with pytest.raises(ConfigError, match="sum to 1.200 > 1"):
+        validate_config(config, SCHEMA)

@@ -1,0 +1,76 @@
+"""ir-measures through our evaluator equals an independent trec_eval computation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import trec_eval_ref
+from optical_clir.errors import InputError
+from optical_clir.formats import read_qrels, read_run, write_qrels, write_run
+from optical_clir.metrics import MEASURES, evaluate_run
+
+
+def _fixture(tmp_path, seed=0, n_queries=25, n_docs=300):
+    rng = np.random.default_rng(seed)
+    qids = [str(1000 + i) for i in range(n_queries)]
+    qrels = {}
+    for q in qids:
+        judged = rng.choice(n_docs, size=int(rng.integers(1, 12)), replace=False)
+        grades = rng.integers(0, 4, size=len(judged))
+        grades[0] = max(grades[0], 1)  # every query has a relevant passage
+        qrels[q] = {str(d): int(g) for d, g in zip(judged, grades, strict=True)}
+    run = {}
+    for q in qids[:-2]:  # the last two queries retrieve nothing
+        docs = rng.choice(n_docs, size=150, replace=False)
+        # coarse scores force many ties, which trec_eval breaks by docno
+        run[q] = {str(d): float(rng.integers(0, 20)) for d in docs}
+    (tmp_path / "queries.tsv").write_text(
+        "".join(f"{q}\tquery {q}\n" for q in qids), encoding="utf-8"
+    )
+    write_qrels(tmp_path / "qrels.txt", qrels)
+    write_run(tmp_path / "run.trec", run, tag="test")
+    return qids
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_equals_independent_trec_eval(tmp_path, seed):
+    qids = _fixture(tmp_path, seed)
+    summary, per_query = evaluate_run(
+        tmp_path / "run.trec", tmp_path / "qrels.txt", tmp_path / "queries.tsv"
+    )
+    expected = trec_eval_ref.evaluate(
+        read_run(tmp_path / "run.trec"), read_qrels(tmp_path / "qrels.txt"), qids
+    )
+    for name in MEASURES:
+        assert summary[name] == pytest.approx(expected[name], abs=1e-9), name
+    assert summary["n_queries"] == len(qids)
+    assert list(per_query.columns) == list(MEASURES)
+    assert per_query.loc[qids[-1]].sum() == 0.0  # unretrieved query counts as 0
+
+
+def test_equals_pytrec_eval(tmp_path):
+    import pytrec_eval
+
+    qids = _fixture(tmp_path, seed=5)
+    summary, _ = evaluate_run(
+        tmp_path / "run.trec", tmp_path / "qrels.txt", tmp_path / "queries.tsv"
+    )
+    evaluator = pytrec_eval.RelevanceEvaluator(
+        read_qrels(tmp_path / "qrels.txt"), {"ndcg_cut.10", "map", "recall.100"}
+    )
+    scores = evaluator.evaluate(read_run(tmp_path / "run.trec"))
+    ndcg = sum(scores.get(q, {}).get("ndcg_cut_10", 0.0) for q in qids) / len(qids)
+    assert summary["nDCG@10"] == pytest.approx(ndcg, abs=1e-12)
+
+
+def test_query_without_qrels_names_line(tmp_path):
+    _fixture(tmp_path)
+    with open(tmp_path / "queries.tsv", "a", encoding="utf-8") as handle:
+        handle.write("999\tan unjudged query\n")
+    with pytest.raises(
+        InputError, match=r"queries\.tsv:26: query '999' has no relevant"
+    ):
+        evaluate_run(
+            tmp_path / "run.trec", tmp_path / "qrels.txt", tmp_path / "queries.tsv"
+        )

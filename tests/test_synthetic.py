@@ -1,0 +1,116 @@
+"""The synthetic benchmark: deterministic, in the real formats, transferable."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from conftest import TINY
+from optical_clir.config import load_yaml
+from optical_clir.formats import (
+    read_bitext,
+    read_collection,
+    read_qrels,
+    read_queries,
+    read_triples,
+)
+from optical_clir.stages import make_language, make_pivot
+
+PIVOT_KEYS = ["collection", "queries", "queries_en", "qrels", "triples", "pretrain"]
+LANG_KEYS = ["collection", "queries", "queries_en", "qrels", "bitext", "pretrain"]
+
+
+def _generate(root, seed):
+    config = load_yaml(TINY)
+    pivot = {k: root / "en" / f"{k}.tsv" for k in PIVOT_KEYS}
+    make_pivot(config["synthetic"], seed, pivot)
+    langs = {}
+    for entry in config["languages"]:
+        out = {k: root / entry["name"] / f"{k}.tsv" for k in LANG_KEYS}
+        make_language(config["synthetic"], seed, entry, pivot, out)
+        langs[entry["name"]] = out
+    return config, pivot, langs
+
+
+def _digest(paths):
+    return {k: hashlib.sha256(p.read_bytes()).hexdigest() for k, p in paths.items()}
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    return _generate(tmp_path_factory.mktemp("syn"), seed=7)
+
+
+def test_same_seed_same_bytes(generated, tmp_path):
+    _, pivot, langs = generated
+    _, pivot2, langs2 = _generate(tmp_path, seed=7)
+    assert _digest(pivot) == _digest(pivot2)
+    for name in langs:
+        assert _digest(langs[name]) == _digest(langs2[name])
+
+
+def test_other_seed_other_collection(generated, tmp_path):
+    _, pivot, _ = generated
+    config = load_yaml(TINY)
+    other = {k: tmp_path / f"{k}.tsv" for k in PIVOT_KEYS}
+    make_pivot(config["synthetic"], 8, other)
+    assert pivot["collection"].read_bytes() != other["collection"].read_bytes()
+
+
+def test_pivot_files_in_real_formats(generated):
+    config, pivot, _ = generated
+    syn = config["synthetic"]
+    docs = read_collection(pivot["collection"])
+    queries = read_queries(pivot["queries"])
+    qrels = read_qrels(pivot["qrels"])
+    assert len(docs) == syn["passages"]
+    assert len(queries) == syn["test_queries"]
+    assert set(qrels) == set(queries)
+    assert all(max(j.values()) == 2 for j in qrels.values())  # graded, source = 2
+    assert {g for j in qrels.values() for g in j.values()} <= {1, 2}
+    assert all(d in docs for j in qrels.values() for d in j)
+    triples = read_triples(pivot["triples"])
+    assert len(triples) == syn["train_queries"] * syn["negatives_per_query"]
+    assert read_queries(pivot["queries_en"]) == queries
+
+
+def test_queries_show_vocabulary_mismatch(generated):
+    _, pivot, _ = generated
+    docs = read_collection(pivot["collection"])
+    queries = read_queries(pivot["queries"])
+    qrels = read_qrels(pivot["qrels"])
+    missing = 0
+    for qid, text in queries.items():
+        source = next(d for d, g in qrels[qid].items() if g == 2)
+        missing += any(w not in docs[source].split() for w in text.split())
+    assert 0.2 < missing / len(queries) < 1.0
+
+
+def test_language_shares_ids_and_some_vocabulary(generated):
+    config, pivot, langs = generated
+    en_docs = read_collection(pivot["collection"])
+    en_words = {w for t in en_docs.values() for w in t.split()}
+    for entry in config["languages"]:
+        out = langs[entry["name"]]
+        docs = read_collection(out["collection"])
+        assert docs.keys() == en_docs.keys()  # parallel, like mMARCO
+        assert read_qrels(out["qrels"]) == read_qrels(pivot["qrels"])
+        assert read_queries(out["queries_en"]) == read_queries(pivot["queries"])
+        assert (
+            read_queries(out["queries"]).keys() == read_queries(pivot["queries"]).keys()
+        )
+        words = {w for t in docs.values() for w in t.split()}
+        shared = len(words & en_words) / len(words)
+        assert 0.0 < shared < 0.5, entry["name"]
+        bitext = read_bitext(out["bitext"])
+        assert len(bitext) == entry["bitext_pairs"]
+        assert all(en != fx for en, fx in bitext[:20])
+        assert out["pretrain"].stat().st_size > 0
+
+
+def test_pretraining_corpus_follows_shares(generated):
+    config, pivot, langs = generated
+    sizes = {n: len(p["pretrain"].read_text().splitlines()) for n, p in langs.items()}
+    high, low = (e["name"] for e in config["languages"])
+    assert sizes[high] > 2 * sizes[low]
