@@ -1,0 +1,221 @@
+"""Batched entropic optimal transport (log-domain Sinkhorn) in PyTorch.
+
+The solver works on ``B`` problems at once, on CPU or CUDA, with padding
+expressed as zero marginal mass. POT (``ot.sinkhorn(..., method="sinkhorn_log")``)
+is the reference it is tested against.
+
+Examples
+--------
+>>> import torch
+>>> cost = torch.tensor([[[0.0, 1.0], [1.0, 0.0]]])
+>>> a = b = torch.full((1, 2), 0.5)
+>>> plan = sinkhorn(cost, a, b, reg=0.05)
+>>> torch.allclose(plan.sum(-1), a, atol=1e-5)
+True
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from typing import Literal
+
+import torch
+
+logger = logging.getLogger(__name__)
+
+GradMode = Literal["envelope", "autodiff"]
+GRAD_MODES: tuple[str, ...] = ("envelope", "autodiff")
+
+#: Log-kernel value of a masked (padding) entry: exp() of it is exactly 0, and
+#: unlike -inf it never produces inf - inf = NaN.
+_MASKED = -1e9
+
+
+class SinkhornNotConverged(UserWarning):
+    """The worst marginal error was still above ``tol`` after ``max_iter``."""
+
+
+def sinkhorn(
+    cost: torch.Tensor,
+    a: torch.Tensor,
+    b: torch.Tensor,
+    reg: float,
+    max_iter: int = 1000,
+    tol: float = 1e-6,
+    check_every: int = 10,
+) -> torch.Tensor:
+    """Entropic OT plans of a batch of problems, by log-domain Sinkhorn.
+
+    Solves ``min_T <T, C> - reg * H(T)`` s.t. ``T 1 = a``, ``T^T 1 = b`` for each
+    batch item.
+
+    Parameters
+    ----------
+    cost:
+        Cost matrices. Shape: (B, n, m).
+    a:
+        Source marginals. Shape: (B, n). Padding rows have mass 0; the real
+        entries of each problem sum to 1 (a problem may be entirely padding).
+    b:
+        Target marginals. Shape: (B, m). Same conventions as ``a``.
+    reg:
+        Entropic regularisation (POT's ``reg``), > 0.
+    max_iter:
+        Maximum number of Sinkhorn iterations (one row + one column update).
+    tol:
+        Stop when the worst L1 error of the row marginals over the batch is
+        below ``tol`` (column marginals are exact after each column update).
+    check_every:
+        Iterations between two convergence checks.
+
+    Returns
+    -------
+    torch.Tensor
+        Transport plans. Shape: (B, n, m); zero on padded rows and columns. Never
+        NaN. Differentiable through the iterations when inputs require grad.
+
+    Warns
+    -----
+    SinkhornNotConverged
+        When ``max_iter`` is reached first.
+    """
+    if reg <= 0:
+        raise ValueError(f"reg must be > 0, got {reg}")
+    if (
+        cost.dim() != 3
+        or a.shape != cost.shape[:2]
+        or b.shape
+        != (
+            cost.shape[0],
+            cost.shape[2],
+        )
+    ):
+        raise ValueError(
+            f"expected cost (B,n,m), a (B,n), b (B,m); got {tuple(cost.shape)}, "
+            f"{tuple(a.shape)}, {tuple(b.shape)}"
+        )
+    valid = (a > 0)[:, :, None] & (b > 0)[:, None, :]
+    # A row (column) takes part only if its problem has real mass on the other
+    # side too; otherwise its potential stays 0 and its plan entries exactly 0.
+    mask_a = valid.any(2)
+    mask_b = valid.any(1)
+    target = torch.where(mask_a, a, torch.zeros_like(a))
+    tiny = torch.finfo(cost.dtype).tiny
+    log_a = torch.where(mask_a, a.clamp_min(tiny).log(), torch.zeros_like(a))
+    log_b = torch.where(mask_b, b.clamp_min(tiny).log(), torch.zeros_like(b))
+    kernel = torch.where(valid, -cost / reg, torch.full_like(cost, _MASKED))
+    u = torch.zeros_like(a)
+    v = torch.zeros_like(b)
+    error = float("inf")
+    for it in range(1, max_iter + 1):
+        u = torch.where(mask_a, log_a - torch.logsumexp(kernel + v[:, None, :], 2), 0)
+        v = torch.where(mask_b, log_b - torch.logsumexp(kernel + u[:, :, None], 1), 0)
+        if it % check_every == 0 or it == max_iter:
+            with torch.no_grad():
+                plan = torch.exp(kernel + u[:, :, None] + v[:, None, :])
+                error = float((plan.sum(2) - target).abs().sum(1).max())
+            if error < tol:
+                break
+    else:
+        warnings.warn(
+            f"Sinkhorn did not converge in {max_iter} iterations: worst marginal "
+            f"error {error:.2e} > tol {tol:.0e} (reg={reg}); raise max_iter or reg",
+            SinkhornNotConverged,
+            stacklevel=2,
+        )
+    return torch.exp(kernel + u[:, :, None] + v[:, None, :])
+
+
+def uniform_marginals(mask: torch.Tensor) -> torch.Tensor:
+    """Uniform mass over the real tokens of each row.
+
+    Parameters
+    ----------
+    mask:
+        1 for real tokens, 0 for padding. Shape: (B, n).
+
+    Returns
+    -------
+    torch.Tensor
+        Shape: (B, n); each row sums to 1 over its real tokens (0 if it has none).
+    """
+    weights = mask if mask.is_floating_point() else mask.float()
+    return weights / weights.sum(1, keepdim=True).clamp_min(1.0)
+
+
+def weighted_marginals(mask: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    """Mass proportional to ``weights`` (for example IDF) over the real tokens.
+
+    Parameters
+    ----------
+    mask:
+        Shape: (B, n).
+    weights:
+        Non-negative token weights. Shape: (B, n).
+
+    Returns
+    -------
+    torch.Tensor
+        Shape: (B, n), rows summing to 1 over real tokens.
+    """
+    w = weights.clamp_min(1e-6) * mask.to(weights.dtype)
+    return w / w.sum(1, keepdim=True).clamp_min(1e-12)
+
+
+def cosine_cost(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """``1 - cos`` between every token of ``x`` and every token of ``y``.
+
+    Parameters
+    ----------
+    x:
+        Shape: (B, n, d).
+    y:
+        Shape: (B, m, d).
+
+    Returns
+    -------
+    torch.Tensor
+        Shape: (B, n, m), values in [0, 2].
+    """
+    xn = torch.nn.functional.normalize(x, dim=-1)
+    yn = torch.nn.functional.normalize(y, dim=-1)
+    return 1.0 - xn @ yn.transpose(1, 2)
+
+
+def ot_loss(
+    cost: torch.Tensor,
+    a: torch.Tensor,
+    b: torch.Tensor,
+    reg: float,
+    grad_mode: GradMode = "envelope",
+    max_iter: int = 1000,
+    tol: float = 1e-6,
+) -> torch.Tensor:
+    """Transport cost ``<T, C>`` per problem, with the chosen gradient mode.
+
+    ``envelope`` solves for the plan without gradients and differentiates
+    ``<T.detach(), C>`` (the envelope theorem: exact for the unregularised part
+    at the optimum, and cheap). ``autodiff`` back-propagates through every
+    Sinkhorn iteration.
+
+    Parameters
+    ----------
+    cost:
+        Shape: (B, n, m).
+    a, b:
+        Shapes: (B, n) and (B, m).
+
+    Returns
+    -------
+    torch.Tensor
+        Shape: (B,).
+    """
+    if grad_mode == "envelope":
+        with torch.no_grad():
+            plan = sinkhorn(cost.detach(), a, b, reg, max_iter, tol)
+    elif grad_mode == "autodiff":
+        plan = sinkhorn(cost, a, b, reg, max_iter, tol)
+    else:
+        raise ValueError(f"unknown grad_mode '{grad_mode}': use one of {GRAD_MODES}")
+    return (plan * cost).sum((1, 2))
