@@ -2,7 +2,7 @@
 
 For each collection size, this script generates the synthetic English pivot
 (``optical_clir.synthetic``), then measures, each engine in its own child process
-so that peak memory (``ru_maxrss`` from ``wait4``) is per engine and phase:
+so that peak memory (the worker's own ``VmHWM``) is per engine and phase:
 
 - indexing throughput (passages/s; Pyserini: Lucene ``IndexCollection`` with the
   workflow's whitespace pre-tokenisation; bm25s: ``BM25.index`` on the same tokens),
@@ -109,7 +109,18 @@ def _worker(args: argparse.Namespace) -> None:
             }
             write_run(args.run, run, tag="bm25s")
         del np
+    result["peak_rss_mib"] = _vm_hwm_mib()
     print("RESULT " + json.dumps(result), flush=True)
+
+
+def _vm_hwm_mib() -> float:
+    """Peak resident memory of this process (VmHWM; reset at exec, unlike the
+    ru_maxrss that wait4 reports, which keeps the forking parent's peak)."""
+    with open("/proc/self/status", encoding="ascii") as handle:
+        for line in handle:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def _measure(phase: str, paths: dict, workdir: Path, threads: int, run: Path) -> dict:
@@ -133,14 +144,12 @@ def _measure(phase: str, paths: dict, workdir: Path, threads: int, run: Path) ->
         cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     stdout, stderr = proc.stdout.read(), proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
+    _, status, _ = os.wait4(proc.pid, 0)
     code = os.waitstatus_to_exitcode(status)
     if code != 0:
         raise RuntimeError(f"{phase} failed with exit code {code}:\n{stderr[-3000:]}")
     line = next(x for x in stdout.splitlines() if x.startswith("RESULT "))
-    result = json.loads(line[len("RESULT ") :])
-    result["peak_rss_mib"] = usage.ru_maxrss / 1024
-    return result
+    return json.loads(line[len("RESULT ") :])
 
 
 def _overlap(a: dict, b: dict, k: int = 10) -> float:
@@ -179,8 +188,7 @@ def _bench_size(size: int, queries: int, repeats: int, seed: int) -> dict:
                 print(f"[{size}] {phase}@{threads}: {result}", flush=True)
         summary = {
             key: {
-                name: statistics.median(r[name] for r in results)
-                for name in results[0]
+                name: statistics.median(r[name] for r in results) for name in results[0]
             }
             for key, results in rows.items()
         }
@@ -212,7 +220,9 @@ def main() -> None:
     if args.phase:
         _worker(args)
         return
-    results = [_bench_size(n, args.queries, args.repeats, args.seed) for n in args.sizes]
+    results = [
+        _bench_size(n, args.queries, args.repeats, args.seed) for n in args.sizes
+    ]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2))
     print(json.dumps(results, indent=2))

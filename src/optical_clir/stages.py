@@ -89,3 +89,47 @@ def collect_metrics(
     write_csv(frame, csv)
     if md is not None:
         write_text(md, to_markdown(frame, title))
+
+
+def analyze(
+    table_csv: str,
+    per_query_files: Sequence[str],
+    analysis: Mapping,
+    seed: int,
+    title: str,
+    simulation: bool,
+    out: Paths,
+) -> None:
+    """Summary, significance, figure and report from the table and per-query files.
+
+    ``per_query_files`` are ``results/<dataset>/<lang>/<method>.perquery.tsv``.
+    """
+    from optical_clir import analysis as stats
+    from optical_clir.report import plot_ndcg, write_report
+
+    table = pd.read_csv(table_csv)
+    per_query = {}
+    for path in per_query_files:
+        p = Path(path)
+        method = p.name.removesuffix(".perquery.tsv")
+        per_query[(p.parent.name, method)] = pd.read_csv(
+            p, sep="\t", dtype={"qid": str}
+        ).set_index("qid")
+    languages = list(dict.fromkeys(zip(table["lang"], table["resource"], strict=True)))
+    summary = stats.summary(table)
+    sig = stats.significance(
+        per_query,
+        languages,
+        analysis["permutations"],
+        analysis["bootstrap"],
+        analysis["alpha"],
+        seed,
+    )
+    write_csv(summary, out["summary"], decimals=4)
+    write_csv(sig, out["significance"], decimals=4)
+    plot_ndcg(table, per_query, out["figure"], title, analysis["bootstrap"], seed)
+    figure = Path(out["figure"]).relative_to(Path(out["report"]).parent)
+    write_report(
+        out["report"], title, simulation, table, summary, sig, str(figure),
+        analysis["alpha"],
+    )

@@ -15,12 +15,12 @@ METHOD_ORDER = {"bm25": 0, "zeroshot": 1, "optical": 2, "teacher_en": 3}
 COLUMNS = ["dataset", "setting", "lang", "resource", "method", *MEASURES, "n_queries"]
 
 
-def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
-    """Write ``frame`` as CSV atomically (metrics rounded to 4 decimals)."""
+def write_csv(frame: pd.DataFrame, path: str | Path, decimals: int = 4) -> None:
+    """Write ``frame`` as CSV atomically, floats rounded to ``decimals``."""
     out = frame.copy()
-    for name in MEASURES:
-        if name in out:
-            out[name] = out[name].round(4)
+    for name in out.columns:
+        if pd.api.types.is_float_dtype(out[name]):
+            out[name] = out[name].round(decimals)
     with atomic_open(path) as handle:
         out.to_csv(handle, index=False)
 

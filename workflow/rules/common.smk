@@ -1,4 +1,6 @@
 # Every Python helper of the workflow lives here; the stage .smk files hold rules only.
+import hashlib
+import json
 import re
 import sys
 from pathlib import Path
@@ -21,7 +23,9 @@ PIVOT = "en"
 LANGS = [entry["name"] for entry in config["languages"]]
 LANG_CONFIG = {entry["name"]: entry for entry in config["languages"]}
 EVAL_LANGS = [PIVOT, *LANGS]
-METHODS = ["bm25"]
+NEURAL_METHODS = ["zeroshot", "optical", "teacher_en"]
+METHODS = ["bm25", *NEURAL_METHODS]
+MODELS = f"results/{DATASET}/models"
 ENVS = Path(workflow.basedir).parent / "envs"
 
 
@@ -30,6 +34,7 @@ wildcard_constraints:
     lang="|".join(re.escape(l) for l in EVAL_LANGS),
     target="|".join(re.escape(l) for l in LANGS),
     method="|".join(METHODS),
+    neural="|".join(NEURAL_METHODS),
 
 
 def final_targets():
@@ -37,6 +42,10 @@ def final_targets():
     return [
         "results/table.csv",
         "results/table.md",
+        "results/summary.csv",
+        "results/significance.csv",
+        "results/figures/ndcg_by_language.png",
+        "results/report.md",
         *expand("results/{dataset}/{lang}/metrics.csv", dataset=DATASET, lang=EVAL_LANGS),
     ]
 
@@ -74,14 +83,72 @@ def run_labels(wildcards):
     }
 
 
+def methods_for(lang):
+    """Methods evaluated for a language (English: BM25 and the teacher itself)."""
+    return ["bm25", "teacher_en"] if lang == PIVOT else METHODS
+
+
 def language_metrics(wildcards):
     """Per-method metric rows of one language."""
     return expand(
         "results/{dataset}/{lang}/{method}.metrics.csv",
         dataset=wildcards.dataset,
         lang=wildcards.lang,
-        method=METHODS,
+        method=methods_for(wildcards.lang),
     )
+
+
+def pretrain_corpora(wildcards):
+    """Every language's pretraining text (their sizes follow the configured shares)."""
+    return expand("resources/{dataset}/{lang}/pretrain.txt", dataset=DATASET, lang=EVAL_LANGS)
+
+
+def checkpoint_dir(stage, *sections):
+    """Checkpoints of a training stage, keyed by a hash of its settings and the seed,
+    so that a changed config never resumes from a stale checkpoint."""
+    blob = json.dumps([config["seed"], *sections], sort_keys=True, default=str)
+    digest = hashlib.sha256(blob.encode()).hexdigest()[:10]
+    return f"results/{DATASET}/checkpoints/{stage}-{digest}"
+
+
+def rerank_model(wildcards):
+    """The cross-encoder of a method: the teacher, or the language's OPTICAL student."""
+    if wildcards.neural == "optical":
+        return f"{MODELS}/optical-{wildcards.lang}"
+    return f"{MODELS}/teacher"
+
+
+def rerank_queries(wildcards):
+    """Queries the reranker reads: English for xling and teacher_en, else translated."""
+    if wildcards.neural == "teacher_en":
+        return f"resources/{DATASET}/{PIVOT}/queries.tsv"
+    name = "queries_en" if config["setting"] == "xling" else "queries"
+    return f"resources/{DATASET}/{wildcards.lang}/{name}.tsv"
+
+
+def rerank_collection(wildcards):
+    """Passages the reranker reads: English originals for teacher_en, else the target's."""
+    lang = PIVOT if wildcards.neural == "teacher_en" else wildcards.lang
+    return f"resources/{DATASET}/{lang}/collection.tsv"
+
+
+def rerank_cache(wildcards):
+    """Score cache of one reranked run (survives reruns; not a declared output)."""
+    return f"results/{DATASET}/{wildcards.lang}/cache/{wildcards.neural}.scores.tsv"
+
+
+def per_query_files(wildcards):
+    """Per-query metric files of every evaluated run (for tests and CIs)."""
+    return [
+        f"results/{DATASET}/{lang}/{method}.perquery.tsv"
+        for lang in EVAL_LANGS
+        for method in methods_for(lang)
+    ]
+
+
+def languages_table():
+    """(lang, resource) of every evaluated language, pivot first."""
+    return [[lang, resource_of(lang)] for lang in EVAL_LANGS]
 
 
 def all_language_metrics(wildcards):

@@ -58,3 +58,29 @@ rule aggregate_metrics:
         env("core")
     script:
         "../../scripts/collect_metrics.py"
+
+
+rule analyze_gap:
+    input:
+        table="results/table.csv",
+        per_query=per_query_files,
+    output:
+        summary="results/summary.csv",
+        significance="results/significance.csv",
+        figure="results/figures/ndcg_by_language.png",
+        report="results/report.md",
+    log:
+        "logs/analyze_gap/analysis.log",
+    params:
+        analysis=config["analysis"],
+        seed=config["seed"],
+        title=table_title,
+        simulation=config["source"] == "synthetic",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    conda:
+        env("core")
+    script:
+        "../../scripts/analyze_gap.py"

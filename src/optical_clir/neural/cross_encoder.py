@@ -1,0 +1,134 @@
+"""Cross-encoder rankers: ``[CLS] query [SEP] passage [SEP]`` -> one relevance logit.
+
+The teacher is the encoder plus a scoring head (``AutoModelForSequenceClassification``
+with one label), fine-tuned on English training triples with a pairwise softmax
+loss. Models load without ``trust_remote_code`` and save as safetensors.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+from optical_clir.atomic import atomic_dir
+from optical_clir.formats import read_triples
+from optical_clir.neural.runtime import autocast, autocast_dtype, set_seed
+from optical_clir.neural.trainer import TrainSpec, train
+
+logger = logging.getLogger(__name__)
+
+
+def load_ranker(path: str | Path, device: torch.device | None = None):
+    """Load a cross-encoder (or an encoder, adding a fresh 1-logit head)."""
+    tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=False)
+    model = AutoModelForSequenceClassification.from_pretrained(
+        path, num_labels=1, trust_remote_code=False, use_safetensors=True
+    )
+    if device is not None:
+        model.to(device)
+    return model, tokenizer
+
+
+def save_ranker(model, tokenizer, out: str | Path) -> None:
+    """Save model (safetensors) and tokenizer atomically to ``out``."""
+    with atomic_dir(out) as tmp:
+        model.save_pretrained(tmp, safe_serialization=True)
+        tokenizer.save_pretrained(tmp)
+
+
+def train_teacher(
+    encoder: str | Path,
+    triples_path: str | Path,
+    params: Mapping,
+    out: str | Path,
+    checkpoints: str | Path,
+    seed: int,
+    device: torch.device,
+    precision: str = "auto",
+) -> dict[str, float]:
+    """Fine-tune the English teacher on ``query<TAB>positive<TAB>negative`` triples.
+
+    Loss: softmax cross-entropy over (positive, negative) logits per triple,
+    i.e. pairwise RankNet-style; ``params['max_triples']`` caps the sample.
+    """
+    set_seed(seed)
+    triples = read_triples(triples_path)
+    if params.get("max_triples"):
+        triples = triples[: params["max_triples"]]
+    model, tokenizer = load_ranker(encoder)
+    batch_size = params["batch_size"]
+
+    def loss_fn(step: int, micro: int) -> torch.Tensor:
+        rng = np.random.default_rng([seed, step, micro])
+        batch = [triples[i] for i in rng.integers(0, len(triples), batch_size)]
+        queries = [q for q, _, _ in batch] * 2
+        passages = [p for _, p, _ in batch] + [n for _, _, n in batch]
+        enc = tokenizer(
+            queries,
+            passages,
+            truncation="only_second",
+            max_length=params["max_length"],
+            padding=True,
+            return_tensors="pt",
+        ).to(device)
+        logits = model(**enc).logits.view(2, batch_size).T.float()  # (batch, 2)
+        target = torch.zeros(batch_size, dtype=torch.long, device=device)
+        return torch.nn.functional.cross_entropy(logits, target)
+
+    spec = TrainSpec(
+        steps=params["steps"],
+        lr=params["lr"],
+        grad_accum=params.get("grad_accum", 1),
+        checkpoint_every=params["checkpoint_every"],
+    )
+    stats = train(model, spec, loss_fn, checkpoints, device, precision, desc="teacher")
+    save_ranker(model, tokenizer, out)
+    return stats
+
+
+def score_pairs(
+    model,
+    tokenizer,
+    pairs: Sequence[tuple[str, str]],
+    batch_size: int,
+    max_length: int,
+    device: torch.device,
+    precision: str = "auto",
+    progress: bool = True,
+) -> np.ndarray:
+    """Relevance logits of (query, passage) pairs.
+
+    Pairs are sorted by length and batched with dynamic padding under
+    ``torch.inference_mode`` (autocast on GPU); scores come back in input order.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape: (len(pairs),), float32.
+    """
+    model.eval().to(device)
+    dtype = autocast_dtype(device, precision)
+    order = np.argsort([len(q) + len(p) for q, p in pairs], kind="stable")
+    scores = np.empty(len(pairs), dtype=np.float32)
+    starts = range(0, len(pairs), batch_size)
+    with torch.inference_mode():
+        for start in tqdm(starts, desc="rerank", disable=not progress):
+            idx = order[start : start + batch_size]
+            enc = tokenizer(
+                [pairs[i][0] for i in idx],
+                [pairs[i][1] for i in idx],
+                truncation="only_second",
+                max_length=max_length,
+                padding=True,
+                return_tensors="pt",
+            ).to(device)
+            with autocast(device, dtype):
+                logits = model(**enc).logits
+            scores[idx] = logits.float().view(-1).cpu().numpy()
+    return scores

@@ -1,0 +1,133 @@
+"""The multilingual encoder of the simulation: a WordPiece tokenizer and a tiny
+BERT pretrained from scratch by masked-language modelling.
+
+The pretraining corpus concatenates every language's ``pretrain.txt``, whose
+sizes follow the configured shares: that imbalance is how real multilingual
+encoders acquire their language bias.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+from transformers import BertConfig, BertForMaskedLM, BertTokenizerFast
+
+from optical_clir.atomic import atomic_dir
+from optical_clir.neural.runtime import set_seed
+from optical_clir.neural.trainer import TrainSpec, train
+
+logger = logging.getLogger(__name__)
+SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+
+
+def train_tokenizer(corpora: Sequence[str | Path], vocab_size: int, out: str | Path) -> int:
+    """Train a lower-casing WordPiece tokenizer (accents kept) on text files.
+
+    Returns the vocabulary size; ``out`` is a ``save_pretrained`` directory.
+    """
+    from tokenizers import BertWordPieceTokenizer
+
+    wordpiece = BertWordPieceTokenizer(lowercase=True, strip_accents=False)
+    wordpiece.train(
+        [str(p) for p in corpora],
+        vocab_size=vocab_size,
+        min_frequency=2,
+        special_tokens=SPECIAL_TOKENS,
+        show_progress=False,
+    )
+    with atomic_dir(out) as tmp:
+        wordpiece.save_model(str(tmp))
+        tokenizer = BertTokenizerFast(
+            vocab_file=str(tmp / "vocab.txt"), do_lower_case=True, strip_accents=False
+        )
+        tokenizer.save_pretrained(tmp)
+    logger.info("tokenizer: %d word pieces", len(tokenizer))
+    return len(tokenizer)
+
+
+def tiny_bert_config(vocab_size: int, arch: Mapping) -> BertConfig:
+    """A small BERT configuration from the ``model`` config section."""
+    return BertConfig(
+        vocab_size=vocab_size,
+        hidden_size=arch["hidden"],
+        num_hidden_layers=arch["layers"],
+        num_attention_heads=arch["heads"],
+        intermediate_size=arch["intermediate"],
+        max_position_embeddings=arch["max_length"],
+    )
+
+
+def _read_lines(paths: Sequence[str | Path]) -> list[str]:
+    lines: list[str] = []
+    for path in paths:
+        with open(path, encoding="utf-8") as handle:
+            lines.extend(line.strip() for line in handle if line.strip())
+    return lines
+
+
+def pretrain_mlm(
+    tokenizer_dir: str | Path,
+    corpora: Sequence[str | Path],
+    arch: Mapping,
+    pretrain: Mapping,
+    out: str | Path,
+    checkpoints: str | Path,
+    seed: int,
+    device: torch.device,
+    precision: str = "auto",
+) -> dict[str, float]:
+    """Pretrain a tiny BERT with MLM on the multilingual corpus; save it to ``out``.
+
+    Each step samples ``batch_size`` lines uniformly from the pooled corpus, so
+    a language is seen in proportion to its share. 15% of the tokens (by
+    default) are selected; 80% of those become ``[MASK]``, 10% a random token.
+    """
+    set_seed(seed)
+    tokenizer = BertTokenizerFast.from_pretrained(tokenizer_dir)
+    lines = _read_lines(corpora)
+    logger.info("MLM corpus: %d lines from %d files", len(lines), len(corpora))
+    model = BertForMaskedLM(tiny_bert_config(len(tokenizer), arch))
+    special = torch.tensor(tokenizer.all_special_ids)
+    prob = pretrain["mlm_probability"]
+
+    def loss_fn(step: int, micro: int) -> torch.Tensor:
+        rng = np.random.default_rng([seed, step, micro])
+        batch = [lines[i] for i in rng.integers(0, len(lines), pretrain["batch_size"])]
+        enc = tokenizer(
+            batch,
+            truncation=True,
+            max_length=arch["max_length"],
+            padding=True,
+            return_tensors="pt",
+        )
+        ids = enc["input_ids"]
+        gen = torch.Generator().manual_seed(int(rng.integers(2**31)))
+        candidates = enc["attention_mask"].bool() & ~torch.isin(ids, special)
+        chosen = (torch.rand(ids.shape, generator=gen) < prob) & candidates
+        labels = torch.where(chosen, ids, torch.full_like(ids, -100))
+        roll = torch.rand(ids.shape, generator=gen)
+        inputs = ids.clone()
+        inputs[chosen & (roll < 0.8)] = tokenizer.mask_token_id
+        swap = chosen & (roll >= 0.8) & (roll < 0.9)
+        inputs[swap] = torch.randint(len(tokenizer), ids.shape, generator=gen)[swap]
+        out_ = model(
+            input_ids=inputs.to(device),
+            attention_mask=enc["attention_mask"].to(device),
+            labels=labels.to(device),
+        )
+        return out_.loss
+
+    spec = TrainSpec(
+        steps=pretrain["steps"],
+        lr=pretrain["lr"],
+        checkpoint_every=pretrain["checkpoint_every"],
+    )
+    stats = train(model, spec, loss_fn, checkpoints, device, precision, desc="mlm")
+    with atomic_dir(out) as tmp:
+        model.bert.save_pretrained(tmp, safe_serialization=True)
+        tokenizer.save_pretrained(tmp)
+    return stats

@@ -1,0 +1,61 @@
+"""Device choice, mixed precision, seeding and thread settings for training jobs."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import random
+from collections.abc import Iterator
+
+import numpy as np
+import torch
+
+logger = logging.getLogger(__name__)
+
+
+def set_seed(seed: int) -> None:
+    """Seed Python, NumPy and torch (CPU and CUDA) for a deterministic run."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+    torch.cuda.manual_seed_all(seed)
+
+
+def pick_device(preference: str = "auto") -> torch.device:
+    """``auto``: CUDA when available, else CPU (logged). ``cuda`` without a GPU
+    falls back to the CPU with a warning, so GPU rules still run locally."""
+    if preference == "cpu":
+        return torch.device("cpu")
+    if torch.cuda.is_available():
+        device = torch.device("cuda")
+        logger.info("using GPU %s", torch.cuda.get_device_name(device))
+        return device
+    logger.warning("no CUDA device found: running this GPU stage on the CPU")
+    return torch.device("cpu")
+
+
+def set_threads(threads: int) -> None:
+    """Use exactly the job's ``threads`` for intra-op parallelism."""
+    torch.set_num_threads(max(1, int(threads)))
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def autocast_dtype(device: torch.device, precision: str = "auto") -> torch.dtype | None:
+    """The autocast dtype: bf16 (or fp16 where bf16 is unsupported) on GPU,
+    none on CPU; ``fp32`` disables autocast, ``bf16``/``fp16`` force one."""
+    if device.type != "cuda" or precision == "fp32":
+        return None
+    if precision == "bf16" or (precision == "auto" and torch.cuda.is_bf16_supported()):
+        return torch.bfloat16
+    return torch.float16
+
+
+@contextlib.contextmanager
+def autocast(device: torch.device, dtype: torch.dtype | None) -> Iterator[None]:
+    """``torch.autocast`` on ``device`` when ``dtype`` is set, else a no-op."""
+    if dtype is None:
+        yield
+    else:
+        with torch.autocast(device_type=device.type, dtype=dtype):
+            yield

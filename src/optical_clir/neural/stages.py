@@ -1,0 +1,132 @@
+"""One typed function per neural workflow stage; ``scripts/*.py`` call one each."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from optical_clir.atomic import write_text
+from optical_clir.formats import read_collection, read_queries, read_run, write_run
+from optical_clir.neural import checkpoint
+from optical_clir.neural.runtime import pick_device, set_threads
+
+logger = logging.getLogger(__name__)
+
+
+def _finish(stats: Mapping, stats_out: str | Path | None) -> None:
+    logger.info("training done: %s", dict(stats))
+    if stats_out:
+        write_text(stats_out, json.dumps(dict(stats), indent=2) + "\n")
+
+
+def tokenizer(corpora: Sequence[str], model: Mapping, out: str) -> None:
+    """Train the simulation's WordPiece tokenizer on every pretraining corpus."""
+    from optical_clir.neural.encoder import train_tokenizer
+
+    train_tokenizer(corpora, model["vocab_size"], out)
+
+
+def pretrain(
+    tokenizer_dir: str,
+    corpora: Sequence[str],
+    model: Mapping,
+    seed: int,
+    device: str,
+    precision: str,
+    threads: int,
+    out: str,
+    checkpoints: str,
+    stats_out: str | None = None,
+) -> None:
+    """Pretrain the tiny multilingual BERT (MLM)."""
+    from optical_clir.neural.encoder import pretrain_mlm
+
+    set_threads(threads)
+    stats = pretrain_mlm(
+        tokenizer_dir, corpora, model, model["pretrain"], out, checkpoints, seed,
+        pick_device(device), precision,
+    )
+    _finish(stats, stats_out)
+
+
+def teacher(
+    encoder: str,
+    triples: str,
+    params: Mapping,
+    seed: int,
+    device: str,
+    precision: str,
+    threads: int,
+    out: str,
+    checkpoints: str,
+    stats_out: str | None = None,
+) -> None:
+    """Fine-tune the English cross-encoder teacher."""
+    from optical_clir.neural.cross_encoder import train_teacher
+
+    set_threads(threads)
+    stats = train_teacher(
+        encoder, triples, params, out, checkpoints, seed, pick_device(device), precision
+    )
+    _finish(stats, stats_out)
+
+
+def optical(
+    teacher_dir: str,
+    bitext: str,
+    params: Mapping,
+    seed: int,
+    device: str,
+    precision: str,
+    threads: int,
+    out: str,
+    checkpoints: str,
+    stats_out: str | None = None,
+) -> None:
+    """OPTICAL distillation of the teacher for one target language."""
+    from optical_clir.neural.distill import distill
+
+    set_threads(threads)
+    stats = distill(
+        teacher_dir, bitext, params, out, checkpoints, seed, pick_device(device),
+        precision,
+    )
+    _finish(stats, stats_out)
+
+
+def rerank(
+    candidates: str,
+    queries: str,
+    collection: str,
+    model_dir: str,
+    params: Mapping,
+    device: str,
+    precision: str,
+    threads: int,
+    run: str,
+    tag: str,
+    cache: str,
+) -> None:
+    """Rerank the BM25 top-k with a cross-encoder and write a TREC run."""
+    from optical_clir.neural.rerank import rerank as rerank_run
+
+    set_threads(threads)
+    scores = rerank_run(
+        read_run(candidates),
+        read_queries(queries),
+        read_collection(collection),
+        model_dir,
+        params["depth"],
+        params["batch_size"],
+        params["max_length"],
+        pick_device(device),
+        cache,
+        precision,
+        source=f"{queries}|{collection}",
+    )
+    write_run(run, scores, tag=tag)
+
+
+__all__ = ["checkpoint", "optical", "pretrain", "rerank", "teacher", "tokenizer"]

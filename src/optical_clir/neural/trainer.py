@@ -1,0 +1,150 @@
+"""One resumable training loop shared by MLM pretraining, the teacher and OPTICAL.
+
+Each step's batch is drawn from an RNG seeded by ``(seed, step)``, and dropout's
+RNG state is checkpointed, so a killed-and-resumed run follows the same
+trajectory as an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file
+from tqdm import tqdm
+
+from optical_clir.neural import checkpoint
+from optical_clir.neural.runtime import autocast, autocast_dtype
+
+logger = logging.getLogger(__name__)
+
+#: loss_fn(step, micro_batch) -> scalar loss (already on the model's device)
+LossFn = Callable[[int, int], torch.Tensor]
+
+
+@dataclass(frozen=True)
+class TrainSpec:
+    """Optimisation settings of one training stage (see ``config/config.yaml``)."""
+
+    steps: int
+    lr: float
+    warmup: float = 0.1
+    grad_accum: int = 1
+    checkpoint_every: int = 100
+    max_grad_norm: float = 1.0
+    weight_decay: float = 0.01
+    log_every: int = 25
+
+
+def _schedule(spec: TrainSpec) -> Callable[[int], float]:
+    warm = max(1, int(spec.steps * spec.warmup))
+
+    def factor(step: int) -> float:
+        if step < warm:
+            return (step + 1) / warm
+        return max(0.0, (spec.steps - step) / max(1, spec.steps - warm))
+
+    return factor
+
+
+def _restore(model: torch.nn.Module, path: Path) -> None:
+    weights = load_file(str(path / "model.safetensors"))
+    missing, unexpected = model.load_state_dict(weights, strict=False)
+    tied = {k for k in missing if "decoder" in k or k.endswith("predictions.bias")}
+    if unexpected or set(missing) - tied:
+        raise RuntimeError(
+            f"checkpoint {path} does not match the model: missing "
+            f"{sorted(set(missing) - tied)[:5]}, unexpected {unexpected[:5]}; "
+            "delete the checkpoint directory to start over"
+        )
+
+
+def train(
+    model: torch.nn.Module,
+    spec: TrainSpec,
+    loss_fn: LossFn,
+    checkpoints: str | Path,
+    device: torch.device,
+    precision: str = "auto",
+    desc: str = "train",
+) -> dict[str, float]:
+    """Optimise ``model`` for ``spec.steps`` steps, resuming from ``checkpoints``.
+
+    Raises
+    ------
+    checkpoint.Interrupted
+        After writing a checkpoint, when SIGTERM arrived during training.
+
+    Returns
+    -------
+    dict[str, float]
+        ``first_loss``, ``last_loss`` (means over the first/last logging window),
+        ``seconds`` and ``resumed_from``.
+    """
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(params, lr=spec.lr, weight_decay=spec.weight_decay)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _schedule(spec))
+    dtype = autocast_dtype(device, precision)
+    scaler = torch.amp.GradScaler(enabled=dtype == torch.float16)
+    start = 0
+    found = checkpoint.latest(checkpoints)
+    if found is not None:
+        start, path = found
+        _restore(model, path)
+        state = checkpoint.load_state(path)
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        checkpoint.set_rng_state(state["rng"])
+        logger.info("resuming %s from %s (step %d of %d)", desc, path, start, spec.steps)
+    model.to(device).train()
+    losses: list[float] = []
+    first = last = math.nan
+    began = time.perf_counter()
+    with checkpoint.StopFlag() as stop:
+        bar = tqdm(range(start, spec.steps), desc=desc, initial=start, total=spec.steps)
+        for step in bar:
+            total = 0.0
+            for micro in range(spec.grad_accum):
+                with autocast(device, dtype):
+                    loss = loss_fn(step, micro) / spec.grad_accum
+                scaler.scale(loss).backward()
+                total += float(loss.detach())
+            scaler.unscale_(optimizer)
+            torch.nn.utils.clip_grad_norm_(params, spec.max_grad_norm)
+            scaler.step(optimizer)
+            scaler.update()
+            optimizer.zero_grad(set_to_none=True)
+            scheduler.step()
+            losses.append(total)
+            if len(losses) == spec.log_every:
+                mean = sum(losses) / len(losses)
+                first = mean if math.isnan(first) else first
+                last = mean
+                bar.set_postfix(loss=f"{mean:.4f}")
+                logger.info("%s step %d/%d loss %.4f", desc, step + 1, spec.steps, mean)
+                losses = []
+            done = step + 1
+            if stop.requested or done % spec.checkpoint_every == 0:
+                state = {
+                    "optimizer": optimizer.state_dict(),
+                    "scheduler": scheduler.state_dict(),
+                    "rng": checkpoint.rng_state(),
+                }
+                checkpoint.save(checkpoints, done, model, state)
+            if stop.requested:
+                raise checkpoint.Interrupted(
+                    f"{desc} stopped by SIGTERM at step {done}; rerun to resume"
+                )
+    if losses:
+        last = sum(losses) / len(losses)
+    return {
+        "first_loss": first,
+        "last_loss": last,
+        "seconds": time.perf_counter() - began,
+        "resumed_from": start,
+    }

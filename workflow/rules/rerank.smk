@@ -1,0 +1,29 @@
+# Neural reranking of the BM25 candidates: zeroshot, optical and teacher_en.
+
+
+rule rerank:
+    input:
+        candidates="results/{dataset}/{lang}/bm25.trec",
+        queries=rerank_queries,
+        collection=rerank_collection,
+        model=rerank_model,
+    output:
+        run="results/{dataset}/{lang}/{neural}.trec",
+    log:
+        "logs/rerank/{dataset}/{lang}/{neural}.log",
+    benchmark:
+        "benchmarks/rerank/{dataset}/{lang}/{neural}.tsv"
+    params:
+        rerank=config["rerank"],
+        device=config["device"],
+        precision=config["precision"],
+        cache=rerank_cache,
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=240,
+        gpu=1,
+    conda:
+        env("neural")
+    script:
+        "../../scripts/rerank.py"

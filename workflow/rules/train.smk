@@ -1,0 +1,77 @@
+# The multilingual encoder (tokenizer + tiny BERT pretrained by MLM) and the
+# English cross-encoder teacher.
+
+
+rule train_tokenizer:
+    input:
+        corpora=pretrain_corpora,
+    output:
+        directory(f"{MODELS}/tokenizer"),
+    log:
+        f"logs/train_tokenizer/{DATASET}.log",
+    params:
+        model=config["model"],
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    conda:
+        env("neural")
+    script:
+        "../../scripts/train_tokenizer.py"
+
+
+rule pretrain_encoder:
+    input:
+        tokenizer=f"{MODELS}/tokenizer",
+        corpora=pretrain_corpora,
+    output:
+        model=directory(f"{MODELS}/encoder"),
+        stats=f"{MODELS}/encoder.stats.json",
+    log:
+        f"logs/pretrain_encoder/{DATASET}.log",
+    benchmark:
+        f"benchmarks/pretrain_encoder/{DATASET}.tsv"
+    params:
+        model=config["model"],
+        seed=config["seed"],
+        device=config["device"],
+        precision=config["precision"],
+        checkpoints=checkpoint_dir("encoder", config["model"]),
+    threads: 2
+    resources:
+        mem_mb=6000,
+        runtime=240,
+        gpu=1,
+    conda:
+        env("neural")
+    script:
+        "../../scripts/pretrain_encoder.py"
+
+
+rule train_teacher:
+    input:
+        encoder=f"{MODELS}/encoder",
+        triples=f"resources/{DATASET}/{PIVOT}/triples.tsv",
+    output:
+        model=directory(f"{MODELS}/teacher"),
+        stats=f"{MODELS}/teacher.stats.json",
+    log:
+        f"logs/train_teacher/{DATASET}.log",
+    benchmark:
+        f"benchmarks/train_teacher/{DATASET}.tsv"
+    params:
+        teacher=config["teacher"],
+        seed=config["seed"],
+        device=config["device"],
+        precision=config["precision"],
+        checkpoints=checkpoint_dir("teacher", config["model"], config["teacher"]),
+    threads: 2
+    resources:
+        mem_mb=6000,
+        runtime=480,
+        gpu=1,
+    conda:
+        env("neural")
+    script:
+        "../../scripts/train_teacher.py"
