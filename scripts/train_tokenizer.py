@@ -4,4 +4,6 @@ from optical_clir.logs import script_logging
 from optical_clir.neural.stages import tokenizer
 
 with script_logging(snakemake.log[0]):
-    tokenizer(list(snakemake.input.corpora), snakemake.params.model, snakemake.output[0])
+    tokenizer(
+        list(snakemake.input.corpora), snakemake.params.model, snakemake.output[0]
+    )

@@ -17,32 +17,42 @@ from optical_clir.table import COLUMNS
 pytestmark = pytest.mark.slow
 DATASET = "synthetic-tiny"
 LANGS = ["en", "velarin", "okhali"]
+METHODS = ["bm25", "zeroshot", "optical", "teacher_en"]
+
+
+def _methods(lang):
+    return ["bm25", "teacher_en"] if lang == "en" else METHODS
 
 
 def test_table_has_every_language(tiny_workflow):
     table = pd.read_csv(tiny_workflow / "results" / "table.csv")
     assert list(table.columns) == COLUMNS
-    assert list(table["lang"]) == ["en", "velarin", "okhali"]  # pivot, high, low
-    assert list(table["resource"]) == ["pivot", "high", "low"]
-    assert set(table["method"]) == {"bm25"}
+    assert list(table["lang"]) == ["en"] * 2 + ["velarin"] * 4 + ["okhali"] * 4
+    assert list(table["resource"]) == ["pivot"] * 2 + ["high"] * 4 + ["low"] * 4
+    assert list(table["method"]) == ["bm25", "teacher_en"] + METHODS * 2
     assert set(table["dataset"]) == {DATASET} and set(table["setting"]) == {"xling"}
     assert (table["n_queries"] == 30).all()
     # lexical BM25 is useful but far from perfect on the simulation
-    assert table["nDCG@10"].between(0.1, 0.9).all()
+    assert table.loc[table["method"] == "bm25", "nDCG@10"].between(0.1, 0.9).all()
     md = (tiny_workflow / "results" / "table.md").read_text()
     assert "controlled simulation" in md and "| okhali | low | bm25 |" in md
 
 
 def test_table_equals_trec_eval_on_run_files(tiny_workflow):
     table = pd.read_csv(tiny_workflow / "results" / "table.csv").set_index("lang")
+    table = table.set_index("method", append=True)
     for lang in LANGS:
         res = tiny_workflow / "resources" / DATASET / lang
-        run = read_run(tiny_workflow / "results" / DATASET / lang / "bm25.trec")
-        expected = trec_eval_ref.evaluate(
-            run, read_qrels(res / "qrels.txt"), read_queries(res / "queries.tsv")
-        )
-        for name in MEASURES:
-            assert table.loc[lang, name] == pytest.approx(expected[name], abs=5e-5)
+        for method in _methods(lang):
+            path = tiny_workflow / "results" / DATASET / lang / f"{method}.trec"
+            expected = trec_eval_ref.evaluate(
+                read_run(path),
+                read_qrels(res / "qrels.txt"),
+                read_queries(res / "queries.tsv"),
+            )
+            for name in MEASURES:
+                got = table.loc[(lang, method), name]
+                assert got == pytest.approx(expected[name], abs=5e-5), (lang, method)
 
 
 def test_run_files_are_trec_with_ties_by_docid(tiny_workflow):
@@ -56,6 +66,37 @@ def test_run_files_are_trec_with_ties_by_docid(tiny_workflow):
         assert [h[0] for h in hits] == list(range(1, len(hits) + 1))
         assert [h[1:] for h in hits] == sorted(h[1:] for h in hits)
         assert len(hits) <= 50
+
+
+def test_reranked_runs_keep_the_bm25_candidates(tiny_workflow):
+    base = tiny_workflow / "results" / DATASET / "okhali"
+    bm25 = read_run(base / "bm25.trec")
+    for method in ("zeroshot", "optical", "teacher_en"):
+        run = read_run(base / f"{method}.trec")
+        for qid, docs in run.items():
+            top = sorted(bm25[qid], key=lambda d: (-bm25[qid][d], d))[:20]
+            assert set(docs) == set(top), (method, qid)
+
+
+def test_analysis_outputs(tiny_workflow):
+    results = tiny_workflow / "results"
+    summary = pd.read_csv(results / "summary.csv")
+    assert list(summary["method"]) == METHODS
+    sig = pd.read_csv(results / "significance.csv")
+    assert list(sig["lang"]) == ["velarin", "okhali"]
+    assert ((sig["p_holm"] >= sig["p_value"]) & (sig["ci_low"] <= sig["delta"])).all()
+    png = (results / "figures" / "ndcg_by_language.png").read_bytes()
+    assert png.startswith(b"\x89PNG") and len(png) > 5000
+    report = (results / "report.md").read_text()
+    assert "controlled simulation" in report
+    assert "figures/ndcg_by_language.png" in report
+
+
+def test_models_are_safetensors(tiny_workflow):
+    models = tiny_workflow / "results" / DATASET / "models"
+    for name in ("encoder", "teacher", "optical-velarin", "optical-okhali"):
+        assert (models / name / "model.safetensors").exists()
+        assert not list((models / name).glob("*.bin"))
 
 
 def test_second_run_does_nothing(tiny_workflow):

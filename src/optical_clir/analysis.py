@@ -26,7 +26,9 @@ def bootstrap_ci(
     return float(np.quantile(means, tail)), float(np.quantile(means, 1 - tail))
 
 
-def randomization_test(x: np.ndarray, y: np.ndarray, permutations: int, seed: int) -> float:
+def randomization_test(
+    x: np.ndarray, y: np.ndarray, permutations: int, seed: int
+) -> float:
     """Two-sided paired randomisation (sign-flip) test of mean(x - y) = 0.
 
     Returns the p-value ``(1 + #{|mean flipped| >= |observed|}) / (1 + permutations)``.
@@ -85,7 +87,9 @@ def significance(
                 "delta": diff.mean(),
                 "ci_low": low,
                 "ci_high": high,
-                "p_value": randomization_test(x.to_numpy(), y.to_numpy(), permutations, seed),
+                "p_value": randomization_test(
+                    x.to_numpy(), y.to_numpy(), permutations, seed
+                ),
                 "n_queries": len(diff),
             }
         )
@@ -125,6 +129,8 @@ def summary(table: pd.DataFrame) -> pd.DataFrame:
             for group in ("high", "low"):
                 zs, tea = means.loc["zeroshot", group], means.loc["teacher_en", group]
                 opt = means.loc["optical", group]
-                row[f"closed_{group}"] = (opt - zs) / (tea - zs) if tea != zs else math.nan
+                row[f"closed_{group}"] = (
+                    (opt - zs) / (tea - zs) if tea != zs else math.nan
+                )
         rows.append(row)
     return pd.DataFrame(rows)

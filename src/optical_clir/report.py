@@ -12,7 +12,12 @@ from optical_clir.analysis import PRIMARY, bootstrap_ci
 from optical_clir.atomic import atomic_open, write_text
 from optical_clir.table import METHOD_ORDER, to_markdown
 
-COLORS = {"bm25": "#9e9e9e", "zeroshot": "#e69f00", "optical": "#0072b2", "teacher_en": "#009e73"}
+COLORS = {
+    "bm25": "#9e9e9e",
+    "zeroshot": "#e69f00",
+    "optical": "#0072b2",
+    "teacher_en": "#009e73",
+}
 
 
 def plot_ndcg(
@@ -48,8 +53,15 @@ def plot_ndcg(
             ys.append(mean)
             errs[0].append(mean - low)
             errs[1].append(high - mean)
-        ax.bar(xs, ys, width, yerr=np.array(errs), capsize=2, label=method,
-               color=COLORS.get(method))
+        ax.bar(
+            xs,
+            ys,
+            width,
+            yerr=np.array(errs),
+            capsize=2,
+            label=method,
+            color=COLORS.get(method),
+        )
     ax.set_xticks(range(len(langs)))
     ax.set_xticklabels([f"{lang}\n({resource[lang]})" for lang in langs])
     ax.set_ylabel("nDCG@10 (95% bootstrap CI)")
@@ -123,7 +135,13 @@ def write_report(
             "> how real languages perform.",
             "",
         ]
-    parts += ["## What the numbers show", "", *findings(summary, sig, alpha), *notes, ""]
+    parts += [
+        "## What the numbers show",
+        "",
+        *findings(summary, sig, alpha),
+        *notes,
+        "",
+    ]
     parts += [f"![nDCG@10 by language]({figure})", ""]
     parts += ["## Results", "", to_markdown(table, "Table").split("\n", 2)[2]]
     parts += ["## Summary by resource level", "", _frame_md(summary), ""]

@@ -130,6 +130,12 @@ def analyze(
     plot_ndcg(table, per_query, out["figure"], title, analysis["bootstrap"], seed)
     figure = Path(out["figure"]).relative_to(Path(out["report"]).parent)
     write_report(
-        out["report"], title, simulation, table, summary, sig, str(figure),
+        out["report"],
+        title,
+        simulation,
+        table,
+        summary,
+        sig,
+        str(figure),
         analysis["alpha"],
     )

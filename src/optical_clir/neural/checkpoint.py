@@ -30,7 +30,9 @@ def latest(root: str | Path) -> tuple[int, Path] | None:
     if not root.is_dir():
         return None
     found = [
-        (int(m[1]), p) for p in root.iterdir() if (m := _STEP.match(p.name)) and p.is_dir()
+        (int(m[1]), p)
+        for p in root.iterdir()
+        if (m := _STEP.match(p.name)) and p.is_dir()
     ]
     return max(found) if found else None
 
@@ -49,9 +51,7 @@ def save(
     with atomic_dir(final) as tmp:
         model.save_pretrained(tmp, safe_serialization=True)
         torch.save(state, tmp / "state.pt")
-    old = sorted(
-        (int(m[1]), p) for p in root.iterdir() if (m := _STEP.match(p.name))
-    )
+    old = sorted((int(m[1]), p) for p in root.iterdir() if (m := _STEP.match(p.name)))
     for _, path in old[:-keep]:
         shutil.rmtree(path, ignore_errors=True)
     logger.info("checkpoint saved: %s", final)

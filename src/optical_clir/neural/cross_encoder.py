@@ -17,6 +17,7 @@ from tqdm import tqdm
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
 from optical_clir.atomic import atomic_dir
+from optical_clir.fingerprint import fingerprint
 from optical_clir.formats import read_triples
 from optical_clir.neural.runtime import autocast, autocast_dtype, set_seed
 from optical_clir.neural.trainer import TrainSpec, train
@@ -87,7 +88,16 @@ def train_teacher(
         grad_accum=params.get("grad_accum", 1),
         checkpoint_every=params["checkpoint_every"],
     )
-    stats = train(model, spec, loss_fn, checkpoints, device, precision, desc="teacher")
+    stats = train(
+        model,
+        spec,
+        loss_fn,
+        checkpoints,
+        device,
+        precision,
+        desc="teacher",
+        context=fingerprint(encoder, triples_path),
+    )
     save_ranker(model, tokenizer, out)
     return stats
 

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from optical_clir.fingerprint import fingerprint
 from optical_clir.formats import read_bitext
 from optical_clir.neural.cross_encoder import load_ranker, save_ranker
 from optical_clir.neural.runtime import set_seed
@@ -42,7 +43,9 @@ def idf_table(tokenizer, texts: Sequence[str]) -> torch.Tensor:
     for ids in tokenizer(list(texts), add_special_tokens=False)["input_ids"]:
         df.update(set(ids))
     table = torch.zeros(len(tokenizer))
-    counts = torch.tensor([df.get(i, 0) for i in range(len(tokenizer))], dtype=torch.float)
+    counts = torch.tensor(
+        [df.get(i, 0) for i in range(len(tokenizer))], dtype=torch.float
+    )
     table = torch.log((len(texts) + 1) / (counts + 1)) + 1
     return table
 
@@ -116,15 +119,18 @@ class OpticalLoss:
         total = torch.zeros((), device=self.device)
         for layer in self.layers:
             cost = cosine_cost(s_states[layer].float(), t_states[layer].float())
-            total = total + ot_loss(
-                cost,
-                a.to(cost.dtype),
-                b.to(cost.dtype),
-                self.params["reg"],
-                grad_mode=self.params["grad_mode"],
-                max_iter=self.params["max_iter"],
-                tol=self.params["tol"],
-            ).mean()
+            total = (
+                total
+                + ot_loss(
+                    cost,
+                    a.to(cost.dtype),
+                    b.to(cost.dtype),
+                    self.params["reg"],
+                    grad_mode=self.params["grad_mode"],
+                    max_iter=self.params["max_iter"],
+                    tol=self.params["tol"],
+                ).mean()
+            )
         return total / len(self.layers)
 
 
@@ -168,7 +174,16 @@ def distill(
         grad_accum=params.get("grad_accum", 1),
         checkpoint_every=params["checkpoint_every"],
     )
-    stats = train(student, spec, loss_fn, checkpoints, device, precision, desc="optical")
+    stats = train(
+        student,
+        spec,
+        loss_fn,
+        checkpoints,
+        device,
+        precision,
+        desc="optical",
+        context=fingerprint(teacher_dir, bitext_path),
+    )
     save_ranker(student, tokenizer, out)
     if math.isnan(stats["last_loss"]):
         logger.warning("no loss window completed; raise distill.steps")

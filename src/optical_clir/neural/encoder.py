@@ -17,6 +17,7 @@ import torch
 from transformers import BertConfig, BertForMaskedLM, BertTokenizerFast
 
 from optical_clir.atomic import atomic_dir
+from optical_clir.fingerprint import fingerprint
 from optical_clir.neural.runtime import set_seed
 from optical_clir.neural.trainer import TrainSpec, train
 
@@ -24,7 +25,9 @@ logger = logging.getLogger(__name__)
 SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 
 
-def train_tokenizer(corpora: Sequence[str | Path], vocab_size: int, out: str | Path) -> int:
+def train_tokenizer(
+    corpora: Sequence[str | Path], vocab_size: int, out: str | Path
+) -> int:
     """Train a lower-casing WordPiece tokenizer (accents kept) on text files.
 
     Returns the vocabulary size; ``out`` is a ``save_pretrained`` directory.
@@ -42,8 +45,13 @@ def train_tokenizer(corpora: Sequence[str | Path], vocab_size: int, out: str | P
     with atomic_dir(out) as tmp:
         wordpiece.save_model(str(tmp))
         tokenizer = BertTokenizerFast(
-            vocab_file=str(tmp / "vocab.txt"), do_lower_case=True, strip_accents=False
+            vocab=str(tmp / "vocab.txt"), do_lower_case=True, strip_accents=False
         )
+        if len(tokenizer) != wordpiece.get_vocab_size():
+            raise RuntimeError(
+                f"tokenizer has {len(tokenizer)} entries, WordPiece trained "
+                f"{wordpiece.get_vocab_size()}: the vocabulary was not loaded"
+            )
         tokenizer.save_pretrained(tmp)
     logger.info("tokenizer: %d word pieces", len(tokenizer))
     return len(tokenizer)
@@ -108,25 +116,34 @@ def pretrain_mlm(
         gen = torch.Generator().manual_seed(int(rng.integers(2**31)))
         candidates = enc["attention_mask"].bool() & ~torch.isin(ids, special)
         chosen = (torch.rand(ids.shape, generator=gen) < prob) & candidates
-        labels = torch.where(chosen, ids, torch.full_like(ids, -100))
         roll = torch.rand(ids.shape, generator=gen)
         inputs = ids.clone()
         inputs[chosen & (roll < 0.8)] = tokenizer.mask_token_id
         swap = chosen & (roll >= 0.8) & (roll < 0.9)
         inputs[swap] = torch.randint(len(tokenizer), ids.shape, generator=gen)[swap]
-        out_ = model(
+        hidden = model.bert(
             input_ids=inputs.to(device),
             attention_mask=enc["attention_mask"].to(device),
-            labels=labels.to(device),
-        )
-        return out_.loss
+        ).last_hidden_state
+        # the vocabulary projection only for masked positions: (n_masked, vocab)
+        logits = model.cls(hidden[chosen.to(device)])
+        return torch.nn.functional.cross_entropy(logits.float(), ids[chosen].to(device))
 
     spec = TrainSpec(
         steps=pretrain["steps"],
         lr=pretrain["lr"],
         checkpoint_every=pretrain["checkpoint_every"],
     )
-    stats = train(model, spec, loss_fn, checkpoints, device, precision, desc="mlm")
+    stats = train(
+        model,
+        spec,
+        loss_fn,
+        checkpoints,
+        device,
+        precision,
+        desc="mlm",
+        context=fingerprint(tokenizer_dir, *corpora),
+    )
     with atomic_dir(out) as tmp:
         model.bert.save_pretrained(tmp, safe_serialization=True)
         tokenizer.save_pretrained(tmp)

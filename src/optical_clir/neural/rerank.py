@@ -8,28 +8,18 @@ repeated job only scores pairs it has not scored with the same model.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Mapping
 from pathlib import Path
 
 import torch
 
+from optical_clir.fingerprint import fingerprint
 from optical_clir.formats import Run
 from optical_clir.neural.cross_encoder import load_ranker, score_pairs
 
 logger = logging.getLogger(__name__)
 _CHUNK = 4096
-
-
-def fingerprint(model_dir: str | Path) -> str:
-    """SHA-256 of a model directory's safetensors weights (first 16 hex digits)."""
-    digest = hashlib.sha256()
-    for path in sorted(Path(model_dir).glob("*.safetensors")):
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-    return digest.hexdigest()[:16]
 
 
 def _load_cache(path: Path, header: str) -> dict[tuple[str, str], float]:

@@ -45,8 +45,15 @@ def pretrain(
 
     set_threads(threads)
     stats = pretrain_mlm(
-        tokenizer_dir, corpora, model, model["pretrain"], out, checkpoints, seed,
-        pick_device(device), precision,
+        tokenizer_dir,
+        corpora,
+        model,
+        model["pretrain"],
+        out,
+        checkpoints,
+        seed,
+        pick_device(device),
+        precision,
     )
     _finish(stats, stats_out)
 
@@ -90,7 +97,13 @@ def optical(
 
     set_threads(threads)
     stats = distill(
-        teacher_dir, bitext, params, out, checkpoints, seed, pick_device(device),
+        teacher_dir,
+        bitext,
+        params,
+        out,
+        checkpoints,
+        seed,
+        pick_device(device),
         precision,
     )
     _finish(stats, stats_out)

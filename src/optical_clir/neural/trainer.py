@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -72,8 +73,13 @@ def train(
     device: torch.device,
     precision: str = "auto",
     desc: str = "train",
+    context: str = "",
 ) -> dict[str, float]:
     """Optimise ``model`` for ``spec.steps`` steps, resuming from ``checkpoints``.
+
+    ``context`` identifies the starting point (for example a fingerprint of the
+    initial weights and data); checkpoints written under another context are
+    discarded instead of resumed.
 
     Raises
     ------
@@ -93,6 +99,10 @@ def train(
     scaler = torch.amp.GradScaler(enabled=dtype == torch.float16)
     start = 0
     found = checkpoint.latest(checkpoints)
+    if found is not None and checkpoint.load_state(found[1]).get("context") != context:
+        logger.warning("discarding checkpoints of another run in %s", checkpoints)
+        shutil.rmtree(checkpoints)
+        found = None
     if found is not None:
         start, path = found
         _restore(model, path)
@@ -100,7 +110,9 @@ def train(
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
         checkpoint.set_rng_state(state["rng"])
-        logger.info("resuming %s from %s (step %d of %d)", desc, path, start, spec.steps)
+        logger.info(
+            "resuming %s from %s (step %d of %d)", desc, path, start, spec.steps
+        )
     model.to(device).train()
     losses: list[float] = []
     first = last = math.nan
@@ -134,6 +146,7 @@ def train(
                     "optimizer": optimizer.state_dict(),
                     "scheduler": scheduler.state_dict(),
                     "rng": checkpoint.rng_state(),
+                    "context": context,
                 }
                 checkpoint.save(checkpoints, done, model, state)
             if stop.requested:

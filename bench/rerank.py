@@ -1,0 +1,109 @@
+"""Benchmark: our reranker's (query, passage) pairs/s against
+``sentence_transformers.CrossEncoder.predict`` on the same model and pairs.
+
+Pairs are the BM25 candidates of the demo (English queries, a target language's
+passages) when the workflow has run, else generated text. Both rankers score
+exactly the same pairs with the same max length and batch size; their scores
+are checked to agree.
+
+Usage::
+
+    python bench/rerank.py --model results/synthetic-demo/models/teacher \
+        --pairs 4000 --repeats 3 --threads 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from optical_clir.formats import read_collection, read_queries, read_run  # noqa: E402
+from optical_clir.neural.cross_encoder import load_ranker, score_pairs  # noqa: E402
+
+
+def _pairs(dataset: str, lang: str, limit: int) -> list[tuple[str, str]]:
+    res = ROOT / "resources" / dataset / lang
+    run = read_run(ROOT / "results" / dataset / lang / "bm25.trec")
+    queries = read_queries(res / "queries_en.tsv")
+    docs = read_collection(res / "collection.tsv")
+    pairs = [(queries[q], docs[d]) for q, hits in run.items() for d in hits]
+    return pairs[:limit]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--model", type=Path, default=ROOT / "results/synthetic-demo/models/teacher"
+    )
+    parser.add_argument("--dataset", default="synthetic-demo")
+    parser.add_argument("--lang", default="okhali")
+    parser.add_argument("--pairs", type=int, default=4000)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--max-length", type=int, default=128)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "rerank.json")
+    args = parser.parse_args()
+    from sentence_transformers import CrossEncoder
+
+    torch.set_num_threads(args.threads)
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    pairs = _pairs(args.dataset, args.lang, args.pairs)
+    model, tokenizer = load_ranker(args.model, device)
+    reference = CrossEncoder(
+        str(args.model),
+        num_labels=1,
+        max_length=args.max_length,
+        device=str(device),
+        activation_fn=torch.nn.Identity(),
+        trust_remote_code=False,
+    )
+    ours, theirs = [], []
+    for _ in range(args.repeats):
+        start = time.perf_counter()
+        a = score_pairs(
+            model,
+            tokenizer,
+            pairs,
+            args.batch_size,
+            args.max_length,
+            device,
+            progress=False,
+        )
+        ours.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        b = reference.predict(
+            pairs,
+            batch_size=args.batch_size,
+            show_progress_bar=False,
+            convert_to_numpy=True,
+        )
+        theirs.append(time.perf_counter() - start)
+    result = {
+        "device": str(device),
+        "threads": args.threads,
+        "pairs": len(pairs),
+        "ours_pairs_per_s": len(pairs) / statistics.median(ours),
+        "cross_encoder_pairs_per_s": len(pairs) / statistics.median(theirs),
+        "ratio": statistics.median(theirs) / statistics.median(ours),
+        "max_abs_score_diff": float(
+            np.abs(np.asarray(a) - np.asarray(b).ravel()).max()
+        ),
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2))
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

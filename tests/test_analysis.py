@@ -1,0 +1,81 @@
+"""Summary, significance and multiple-testing correction."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from optical_clir.analysis import (
+    bootstrap_ci,
+    holm,
+    randomization_test,
+    significance,
+    summary,
+)
+
+
+def test_holm_matches_hand_computation():
+    # sorted p: 0.01*3=0.03, 0.02*2=0.04, 0.04*1=0.04 (monotone)
+    assert holm([0.04, 0.01, 0.02]) == pytest.approx([0.04, 0.03, 0.04])
+    assert holm([0.5, 0.6]) == pytest.approx([1.0, 1.0])
+
+
+def test_randomization_test():
+    rng = np.random.default_rng(0)
+    x = rng.random(200)
+    assert randomization_test(x, x, 1000, 0) == 1.0
+    assert randomization_test(x + 0.1, x, 1000, 0) < 0.01
+    p = randomization_test(x, rng.permutation(x), 1000, 0)
+    assert 0.05 < p <= 1.0
+
+
+def test_bootstrap_ci_brackets_the_mean():
+    values = np.random.default_rng(1).normal(0.3, 0.1, 400)
+    low, high = bootstrap_ci(values, 1000, 0)
+    assert low < values.mean() < high and high - low < 0.05
+
+
+def _table():
+    rows = []
+    scores = {
+        "hi1": {"zeroshot": 0.30, "optical": 0.40, "teacher_en": 0.50},
+        "hi2": {"zeroshot": 0.32, "optical": 0.42, "teacher_en": 0.52},
+        "lo1": {"zeroshot": 0.10, "optical": 0.20, "teacher_en": 0.50},
+    }
+    for lang, by_method in scores.items():
+        for method, value in by_method.items():
+            resource = "high" if lang.startswith("hi") else "low"
+            rows.append(
+                {"lang": lang, "resource": resource, "method": method, "nDCG@10": value}
+            )
+    return pd.DataFrame(rows)
+
+
+def test_summary_gap_and_share_closed():
+    out = summary(_table()).set_index("method")
+    assert out.loc["zeroshot", "gap"] == pytest.approx(0.31 - 0.10)
+    assert out.loc["optical", "gap"] == pytest.approx(0.41 - 0.20)
+    assert out.loc["optical", "closed_high"] == pytest.approx(0.10 / 0.20)
+    assert out.loc["optical", "closed_low"] == pytest.approx(0.10 / 0.40)
+    assert np.isnan(out.loc["zeroshot", "closed_low"])
+    teacher = (0.50 + 0.52 + 0.50) / 3
+    assert out.loc["zeroshot", "gap_rel_teacher"] == pytest.approx(0.21 / teacher)
+
+
+def test_significance_per_language_with_holm():
+    rng = np.random.default_rng(2)
+    per_query = {}
+    for lang, shift in (("a", 0.2), ("b", 0.0)):
+        base = pd.DataFrame(
+            {"nDCG@10": rng.random(100)}, index=[str(i) for i in range(100)]
+        )
+        per_query[(lang, "zeroshot")] = base
+        per_query[(lang, "optical")] = base + shift
+    sig = significance(
+        per_query, [("en", "pivot"), ("a", "high"), ("b", "low")], 2000, 500, 0.05, 0
+    )
+    assert list(sig["lang"]) == ["a", "b"]
+    assert sig.loc[0, "significant"] and not sig.loc[1, "significant"]
+    assert sig.loc[0, "delta"] == pytest.approx(0.2)
+    assert sig.loc[0, "ci_low"] == pytest.approx(0.2) and sig.loc[1, "p_value"] == 1.0

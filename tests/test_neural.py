@@ -1,0 +1,203 @@
+"""Neural stages on tiny, randomly initialised BERTs saved locally (no hub access)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+
+import pytest
+import torch
+from safetensors.torch import load_file
+from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast
+
+from optical_clir.neural import checkpoint
+from optical_clir.neural.cross_encoder import load_ranker, score_pairs, train_teacher
+from optical_clir.neural.distill import OpticalLoss, distill, resolve_layers
+from optical_clir.neural.encoder import train_tokenizer
+from optical_clir.neural.rerank import rerank
+
+CPU = torch.device("cpu")
+WORDS = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu".split()
+DISTILL = {
+    "steps": 8,
+    "batch_size": 4,
+    "lr": 1e-3,
+    "layers": [1, -1],
+    "reg": 0.1,
+    "marginals": "uniform",
+    "grad_mode": "envelope",
+    "max_iter": 100,
+    "tol": 1e-3,
+    "max_length": 24,
+    "checkpoint_every": 3,
+}
+
+
+def _sentence(i: int) -> str:
+    return " ".join(WORDS[(i * 7 + k * 3) % len(WORDS)] for k in range(4 + i % 5))
+
+
+def _foreign(text: str) -> str:
+    return " ".join(w[::-1] + "o" for w in reversed(text.split()))
+
+
+@pytest.fixture(scope="module")
+def ranker_dir(tmp_path_factory):
+    root = tmp_path_factory.mktemp("ranker")
+    corpus = root / "corpus.txt"
+    lines = [_sentence(i) for i in range(200)]
+    corpus.write_text("\n".join(lines + [_foreign(x) for x in lines]) + "\n")
+    train_tokenizer([corpus], 200, root / "tok")
+    tokenizer = BertTokenizerFast.from_pretrained(root / "tok")
+    torch.manual_seed(0)
+    config = BertConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=16,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=32,
+        max_position_embeddings=64,
+        num_labels=1,
+    )
+    model = BertForSequenceClassification(config)
+    model.save_pretrained(root / "model")
+    tokenizer.save_pretrained(root / "model")
+    return root / "model"
+
+
+@pytest.fixture(scope="module")
+def bitext(tmp_path_factory):
+    path = tmp_path_factory.mktemp("bitext") / "bitext.tsv"
+    rows = [_sentence(i) for i in range(60)]
+    path.write_text("".join(f"{e}\t{_foreign(e)}\n" for e in rows))
+    return path
+
+
+def _weights(path):
+    return load_file(str(path / "model.safetensors"))
+
+
+def test_tokenizer_round_trip(ranker_dir):
+    tokenizer = BertTokenizerFast.from_pretrained(ranker_dir)
+    ids = tokenizer("alpha beta")["input_ids"]
+    assert ids[0] == tokenizer.cls_token_id and ids[-1] == tokenizer.sep_token_id
+    assert tokenizer.decode(ids, skip_special_tokens=True) == "alpha beta"
+
+
+def test_score_pairs_keeps_input_order(ranker_dir):
+    model, tokenizer = load_ranker(ranker_dir)
+    pairs = [(_sentence(i), _sentence(i + 3) * (1 + i % 3)) for i in range(11)]
+    batched = score_pairs(model, tokenizer, pairs, 4, 64, CPU, progress=False)
+    single = [
+        score_pairs(model, tokenizer, [p], 1, 64, CPU, progress=False)[0] for p in pairs
+    ]
+    assert batched.shape == (11,)
+    torch.testing.assert_close(
+        torch.tensor(batched), torch.tensor(single), atol=1e-5, rtol=0
+    )
+
+
+def test_layers_are_resolved_and_checked():
+    assert resolve_layers([1, -1], 3) == [1, 2]
+    with pytest.raises(ValueError, match="distill.layers: 5 is out of range"):
+        resolve_layers([5], 3)
+
+
+def test_optical_loss_decreases_with_training(ranker_dir, bitext, tmp_path):
+    params = {**DISTILL, "steps": 40, "checkpoint_every": 100}
+    teacher, tokenizer = load_ranker(ranker_dir)
+    held_out = [(_sentence(i), _foreign(_sentence(i))) for i in range(100, 116)]
+
+    def held_out_loss(student):
+        loss = OpticalLoss(teacher, student, tokenizer, params, CPU)
+        student.eval()
+        with torch.no_grad():
+            return float(loss([e for e, _ in held_out], [f for _, f in held_out]))
+
+    before = held_out_loss(load_ranker(ranker_dir)[0])
+    stats = distill(ranker_dir, bitext, params, tmp_path / "s", tmp_path / "ck", 1, CPU)
+    after = held_out_loss(load_ranker(tmp_path / "s")[0])
+    assert after < before
+    assert stats["last_loss"] < stats["first_loss"]
+
+
+def test_killed_distillation_resumes_to_the_same_weights(ranker_dir, bitext, tmp_path):
+    straight = tmp_path / "straight"
+    distill(ranker_dir, bitext, DISTILL, straight, tmp_path / "ck1", 3, CPU)
+
+    import optical_clir.neural.distill as module
+
+    original = module.OpticalLoss.__call__
+    calls = {"n": 0}
+
+    def killed_at_step_5(self, english, foreign):
+        calls["n"] += 1
+        if calls["n"] == 5:
+            os.kill(os.getpid(), signal.SIGTERM)  # as Slurm does at its time limit
+        return original(self, english, foreign)
+
+    module.OpticalLoss.__call__ = killed_at_step_5
+    try:
+        with pytest.raises(checkpoint.Interrupted, match="step 5"):
+            distill(
+                ranker_dir,
+                bitext,
+                DISTILL,
+                tmp_path / "resumed",
+                tmp_path / "ck2",
+                3,
+                CPU,
+            )
+    finally:
+        module.OpticalLoss.__call__ = original
+    assert not (tmp_path / "resumed").exists()  # no half-written model
+    assert checkpoint.latest(tmp_path / "ck2")[0] == 5
+    stats = distill(
+        ranker_dir, bitext, DISTILL, tmp_path / "resumed", tmp_path / "ck2", 3, CPU
+    )
+    assert stats["resumed_from"] == 5
+    a, b = _weights(straight), _weights(tmp_path / "resumed")
+    assert a.keys() == b.keys()
+    for key in a:
+        torch.testing.assert_close(a[key], b[key], atol=0, rtol=0)
+
+
+def test_teacher_learns_english_triples(ranker_dir, tmp_path):
+    triples = tmp_path / "triples.tsv"
+    rows = []
+    for i in range(40):
+        q = WORDS[i % len(WORDS)]
+        rows.append(
+            f"{q} {WORDS[(i + 1) % 12]}\t{q} is here {_sentence(i)}\t{_sentence(i + 5)}"
+        )
+    triples.write_text("\n".join(rows) + "\n")
+    params = {
+        "steps": 30,
+        "batch_size": 8,
+        "lr": 3e-3,
+        "max_length": 64,
+        "checkpoint_every": 50,
+    }
+    stats = train_teacher(
+        ranker_dir, triples, params, tmp_path / "t", tmp_path / "ck", 0, CPU
+    )
+    assert stats["last_loss"] < stats["first_loss"]
+    assert (tmp_path / "t" / "model.safetensors").exists()
+
+
+def test_rerank_cache_avoids_rescoring(ranker_dir, tmp_path, caplog):
+    queries = {"q1": "alpha beta", "q2": "gamma"}
+    collection = {str(i): _sentence(i) for i in range(12)}
+    run = {q: {str(i): float(12 - i) for i in range(12)} for q in queries}
+    kwargs = dict(
+        depth=5, batch_size=4, max_length=64, device=CPU, cache=tmp_path / "c.tsv"
+    )
+    caplog.set_level(logging.INFO, logger="optical_clir.neural.rerank")
+    first = rerank(run, queries, collection, ranker_dir, **kwargs)
+    assert all(len(d) == 5 for d in first.values())
+    assert "0 from the cache, 10 to score" in caplog.text
+    caplog.clear()
+    second = rerank(run, queries, collection, ranker_dir, **kwargs)
+    assert "10 from the cache, 0 to score" in caplog.text
+    assert first == second
