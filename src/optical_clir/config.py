@@ -121,11 +121,9 @@ def validate_config(
                 " lower them",
                 source,
             )
-        if syn["test_queries"] + syn["train_queries"] > syn["passages"]:
+        if syn["test_queries"] > syn["passages"]:
             raise ConfigError(
-                "synthetic.passages",
-                "must be at least synthetic.test_queries + synthetic.train_queries",
-                source,
+                "synthetic.test_queries", "must not exceed synthetic.passages", source
             )
         low, high = syn["passage_words"]
         if low > high:

@@ -99,6 +99,45 @@ def _write_pretrain(
             handle.write((language.translate(text) if language else text) + "\n")
 
 
+def _training_triples(
+    world: World, spec: BenchmarkSpec, seed: int
+) -> list[tuple[str, str, str]]:
+    """English training triples drawn from their own passage pool.
+
+    The pool is disjoint from the test collection and about as large as the
+    number of triples, so a ranker cannot score well by memorising which
+    passages are positives; it has to learn query-passage matching. Negatives
+    are, like MS MARCO's BM25-mined ones, mostly non-relevant passages that share
+    a query concept (lexically close), else any passage of the same topic.
+    """
+    rng = stream(seed, "train")
+    size = spec.train_queries * (1 + spec.negatives_per_query)
+    pool = [world.passage(rng) for _ in range(size)]
+    by_topic: dict[int, list[int]] = {}
+    by_concept: dict[int, list[int]] = {}
+    for idx, p in enumerate(pool):
+        by_topic.setdefault(p.topic, []).append(idx)
+        for concept in p.keys:
+            by_concept.setdefault(int(concept), []).append(idx)
+    triples: list[tuple[str, str, str]] = []
+    for source in rng.permutation(size)[: spec.train_queries]:
+        positive = pool[int(source)]
+        text, concepts = world.query(positive, rng)
+        relevant = _relevance(pool, by_topic, int(source), concepts, len(pool))
+        hard = sorted(
+            {i for c in concepts for i in by_concept.get(c, ())} - set(relevant)
+        )
+        for _ in range(spec.negatives_per_query):
+            choices = hard if hard and rng.random() < 0.8 else by_topic[positive.topic]
+            neg = int(source)
+            for _attempt in range(20):
+                neg = int(rng.choice(choices))
+                if neg not in relevant:
+                    break
+            triples.append((text, positive.text, pool[neg].text))
+    return triples
+
+
 def generate_pivot(
     spec: BenchmarkSpec, seed: int, out: Mapping[str, str | Path]
 ) -> None:
@@ -114,18 +153,14 @@ def generate_pivot(
         Paths for keys ``collection``, ``queries``, ``queries_en``, ``qrels``,
         ``triples`` and ``pretrain``.
     """
-    if spec.test_queries + spec.train_queries > spec.passages:
-        raise ValueError(
-            "synthetic.test_queries + synthetic.train_queries must not exceed"
-            " synthetic.passages"
-        )
+    if spec.test_queries > spec.passages:
+        raise ValueError("synthetic.test_queries must not exceed synthetic.passages")
     world = World(spec.world, seed)
     rng = stream(seed, "collection")
     passages = [world.passage(rng) for _ in range(spec.passages)]
     write_pairs(out["collection"], ((str(i), p.text) for i, p in enumerate(passages)))
     order = stream(seed, "split").permutation(spec.passages)
     test_sources = order[: spec.test_queries]
-    train_sources = order[spec.test_queries : spec.test_queries + spec.train_queries]
 
     by_topic: dict[int, list[int]] = {}
     for idx, p in enumerate(passages):
@@ -145,22 +180,7 @@ def generate_pivot(
     write_pairs(out["queries_en"], queries)
     write_qrels(out["qrels"], qrels)
 
-    trng = stream(seed, "train")
-    triples: list[tuple[str, str, str]] = []
-    for source in train_sources:
-        positive = passages[int(source)]
-        text, concepts = world.query(positive, trng)
-        relevant = _relevance(
-            passages, by_topic, int(source), concepts, spec.max_partial_relevant
-        )
-        for _ in range(spec.negatives_per_query):
-            same_topic = trng.random() < 0.7
-            pool = by_topic[positive.topic] if same_topic else range(spec.passages)
-            for _attempt in range(20):
-                neg = int(trng.choice(pool))
-                if neg not in relevant:
-                    break
-            triples.append((text, positive.text, passages[neg].text))
+    triples = _training_triples(world, spec, seed)
     write_triples(out["triples"], triples)
     lines = round(spec.pretrain_passages * spec.pivot_pretrain_share)
     _write_pretrain(out["pretrain"], world, lines, seed, "en", None)
