@@ -79,3 +79,11 @@ def test_significance_per_language_with_holm():
     assert sig.loc[0, "significant"] and not sig.loc[1, "significant"]
     assert sig.loc[0, "delta"] == pytest.approx(0.2)
     assert sig.loc[0, "ci_low"] == pytest.approx(0.2) and sig.loc[1, "p_value"] == 1.0
+
+
+def test_share_closed_is_undefined_without_a_transfer_gap():
+    table = _table()
+    table.loc[table["method"] == "teacher_en", "nDCG@10"] = 0.05  # below zero-shot
+    out = summary(table).set_index("method")
+    assert np.isnan(out.loc["optical", "closed_high"])
+    assert np.isnan(out.loc["optical", "closed_low"])

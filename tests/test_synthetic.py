@@ -72,6 +72,10 @@ def test_pivot_files_in_real_formats(generated):
     assert all(d in docs for j in qrels.values() for d in j)
     triples = read_triples(pivot["triples"])
     assert len(triples) == syn["train_queries"] * syn["negatives_per_query"]
+    # training passages come from their own pool, never from the test collection
+    collection = set(docs.values())
+    assert not any(pos in collection or neg in collection for _, pos, neg in triples)
+    assert all(pos != neg for _, pos, neg in triples)
     assert read_queries(pivot["queries_en"]) == queries
 
 

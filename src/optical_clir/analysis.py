@@ -106,7 +106,7 @@ def summary(table: pd.DataFrame) -> pd.DataFrame:
     - ``gap_rel_teacher`` = gap / mean nDCG@10 of ``teacher_en`` over the targets;
     - ``closed_high`` / ``closed_low`` (``optical`` only): the share of the zero-shot
       transfer gap closed, (optical - zeroshot) / (teacher_en - zeroshot), from
-      group means.
+      group means; NaN when ``teacher_en`` does not beat ``zeroshot`` (no gap).
     """
     targets = table[table["resource"].isin(["high", "low"])]
     means = targets.pivot_table(
@@ -129,8 +129,9 @@ def summary(table: pd.DataFrame) -> pd.DataFrame:
             for group in ("high", "low"):
                 zs, tea = means.loc["zeroshot", group], means.loc["teacher_en", group]
                 opt = means.loc["optical", group]
+                # undefined when the English ceiling is not above zero-shot
                 row[f"closed_{group}"] = (
-                    (opt - zs) / (tea - zs) if tea != zs else math.nan
+                    (opt - zs) / (tea - zs) if tea > zs else math.nan
                 )
         rows.append(row)
     return pd.DataFrame(rows)

@@ -29,6 +29,9 @@ def script_logging(
         handler.setFormatter(fmt)
         root.addHandler(handler)
     root.setLevel(level)
+    logging.captureWarnings(
+        True
+    )  # warnings (e.g. Sinkhorn not converged) go to the log
     logger = logging.getLogger("optical_clir")
     try:
         yield logger
@@ -36,6 +39,7 @@ def script_logging(
         logger.error("%s: %s", type(exc).__name__, exc)
         raise
     finally:
+        logging.captureWarnings(False)
         for handler in handlers:
             root.removeHandler(handler)
             handler.close()

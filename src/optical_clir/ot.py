@@ -30,6 +30,8 @@ GRAD_MODES: tuple[str, ...] = ("envelope", "autodiff")
 #: Log-kernel value of a masked (padding) entry: exp() of it is exactly 0, and
 #: unlike -inf it never produces inf - inf = NaN.
 _MASKED = -1e9
+#: Absorb the scalings into the potentials once a |log scaling| exceeds this.
+_ABSORB_AT = 30.0
 
 
 class SinkhornNotConverged(UserWarning):
@@ -67,7 +69,7 @@ def sinkhorn(
         Stop when the worst L1 error of the row marginals over the batch is
         below ``tol`` (column marginals are exact after each column update).
     check_every:
-        Iterations between two convergence checks.
+        Iterations between two convergence checks (and log-domain absorptions).
 
     Returns
     -------
@@ -101,30 +103,96 @@ def sinkhorn(
     mask_a = valid.any(2)
     mask_b = valid.any(1)
     target = torch.where(mask_a, a, torch.zeros_like(a))
-    tiny = torch.finfo(cost.dtype).tiny
-    log_a = torch.where(mask_a, a.clamp_min(tiny).log(), torch.zeros_like(a))
-    log_b = torch.where(mask_b, b.clamp_min(tiny).log(), torch.zeros_like(b))
     kernel = torch.where(valid, -cost / reg, torch.full_like(cost, _MASKED))
     u = torch.zeros_like(a)
     v = torch.zeros_like(b)
+    ones_a, ones_b = torch.ones_like(a), torch.ones_like(b)
+    # plan = diag(alpha) K diag(beta), with K = exp(kernel + u + v) the stabilised
+    # kernel; scalings are absorbed into the potentials u, v when they grow.
+    stable = torch.exp(kernel)
+    alpha, beta = ones_a, ones_b
     error = float("inf")
-    for it in range(1, max_iter + 1):
-        u = torch.where(mask_a, log_a - torch.logsumexp(kernel + v[:, None, :], 2), 0)
-        v = torch.where(mask_b, log_b - torch.logsumexp(kernel + u[:, :, None], 1), 0)
-        if it % check_every == 0 or it == max_iter:
+    done = 0
+    while True:
+        with torch.no_grad():
+            rows = alpha * torch.bmm(stable, beta.unsqueeze(2)).squeeze(2)
+            error = float((rows - target).abs().sum(1).max())
+        if error < tol or done >= max_iter:
+            break
+        steps = min(check_every, max_iter - done)
+        new = _scalings(stable, beta, target, b, mask_a, mask_b, steps)
+        if new is None:  # under/overflow (tiny reg): exact log-domain round
+            u, v = _absorb(u, v, alpha, beta, mask_a, mask_b)
+            u, v = _log_round(kernel, u, v, target, b, mask_a, mask_b, steps)
+            stable = torch.exp(kernel + u[:, :, None] + v[:, None, :])
+            alpha, beta = ones_a, ones_b
+        else:
+            alpha, beta = new
             with torch.no_grad():
-                plan = torch.exp(kernel + u[:, :, None] + v[:, None, :])
-                error = float((plan.sum(2) - target).abs().sum(1).max())
-            if error < tol:
-                break
-    else:
+                big = float(
+                    torch.maximum(alpha.log().abs().max(), beta.log().abs().max())
+                )
+            if big > _ABSORB_AT:
+                u, v = _absorb(u, v, alpha, beta, mask_a, mask_b)
+                stable = torch.exp(kernel + u[:, :, None] + v[:, None, :])
+                alpha, beta = ones_a, ones_b
+        done += steps
+    if error >= tol:
         warnings.warn(
             f"Sinkhorn did not converge in {max_iter} iterations: worst marginal "
             f"error {error:.2e} > tol {tol:.0e} (reg={reg}); raise max_iter or reg",
             SinkhornNotConverged,
             stacklevel=2,
         )
-    return torch.exp(kernel + u[:, :, None] + v[:, None, :])
+    return alpha[:, :, None] * stable * beta[:, None, :]
+
+
+def _scalings(
+    stable: torch.Tensor,
+    beta: torch.Tensor,
+    a: torch.Tensor,
+    b: torch.Tensor,
+    mask_a: torch.Tensor,
+    mask_b: torch.Tensor,
+    steps: int,
+) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """``steps`` scaling iterations (batched mat-vecs) on the stabilised kernel.
+
+    Returns ``(alpha, beta)``, or None when a scaling under- or overflows.
+    """
+    ones_a, ones_b = torch.ones_like(a), torch.ones_like(b)
+    alpha = ones_a
+    for _ in range(steps):
+        row = torch.bmm(stable, beta.unsqueeze(2)).squeeze(2)
+        alpha = torch.where(mask_a, a / torch.where(mask_a, row, ones_a), ones_a)
+        col = torch.bmm(stable.transpose(1, 2), alpha.unsqueeze(2)).squeeze(2)
+        beta = torch.where(mask_b, b / torch.where(mask_b, col, ones_b), ones_b)
+    with torch.no_grad():
+        ok = bool(
+            torch.isfinite(alpha).all()
+            and torch.isfinite(beta).all()
+            and (alpha > 0).all()
+            and (beta > 0).all()
+        )
+    return (alpha, beta) if ok else None
+
+
+def _absorb(u, v, alpha, beta, mask_a, mask_b):
+    """Move the scalings into the log-domain potentials."""
+    return (
+        torch.where(mask_a, u + alpha.log(), u),
+        torch.where(mask_b, v + beta.log(), v),
+    )
+
+
+def _log_round(kernel, u, v, a, b, mask_a, mask_b, steps):
+    """``steps`` exact log-sum-exp iterations (safe for any ``reg``)."""
+    log_a = torch.where(mask_a, a.clamp_min(torch.finfo(a.dtype).tiny).log(), 0)
+    log_b = torch.where(mask_b, b.clamp_min(torch.finfo(b.dtype).tiny).log(), 0)
+    for _ in range(steps):
+        u = torch.where(mask_a, log_a - torch.logsumexp(kernel + v[:, None, :], 2), 0)
+        v = torch.where(mask_b, log_b - torch.logsumexp(kernel + u[:, :, None], 1), 0)
+    return u, v
 
 
 def uniform_marginals(mask: torch.Tensor) -> torch.Tensor:

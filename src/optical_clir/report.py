@@ -90,6 +90,17 @@ def findings(summary: pd.DataFrame, sig: pd.DataFrame, alpha: float) -> list[str
             f"{r.low_mean:.3f}, gap {r.gap:+.3f} ({_pct(r.gap_rel_teacher)} of the "
             "teacher's English score)."
         )
+    if {"bm25", "teacher_en"} <= set(by.index):
+        teacher = by.loc["teacher_en", ["high_mean", "low_mean"]].mean()
+        first = by.loc["bm25", ["high_mean", "low_mean"]].mean()
+        if teacher <= first:
+            lines.append(
+                f"- **The neural teacher does not beat BM25 here** (teacher_en "
+                f"{teacher:.3f} vs bm25 {first:.3f}, mean of the group means): the "
+                "reranked runs order BM25's candidates worse than BM25 itself, so "
+                "differences between the neural methods say little about "
+                "cross-lingual transfer in this run."
+            )
     if {"zeroshot", "optical"} <= set(by.index):
         zs, op = by.loc["zeroshot", "gap"], by.loc["optical", "gap"]
         verb = "narrows" if abs(op) < abs(zs) else "does not narrow"

@@ -124,21 +124,23 @@ def score_pairs(
     """
     model.eval().to(device)
     dtype = autocast_dtype(device, precision)
-    order = np.argsort([len(q) + len(p) for q, p in pairs], kind="stable")
+    # tokenise everything once (fast tokenizers are quickest on big batches), then
+    # batch by token length so that each batch is padded only to its own longest
+    encoded = tokenizer(
+        [q for q, _ in pairs],
+        [p for _, p in pairs],
+        truncation="only_second",
+        max_length=max_length,
+    )
+    features = [{key: encoded[key][i] for key in encoded} for i in range(len(pairs))]
+    order = np.argsort([len(f["input_ids"]) for f in features], kind="stable")
     scores = np.empty(len(pairs), dtype=np.float32)
     starts = range(0, len(pairs), batch_size)
     with torch.inference_mode():
         for start in tqdm(starts, desc="rerank", disable=not progress):
             idx = order[start : start + batch_size]
-            enc = tokenizer(
-                [pairs[i][0] for i in idx],
-                [pairs[i][1] for i in idx],
-                truncation="only_second",
-                max_length=max_length,
-                padding=True,
-                return_tensors="pt",
-            ).to(device)
+            batch = tokenizer.pad([features[i] for i in idx], return_tensors="pt")
             with autocast(device, dtype):
-                logits = model(**enc).logits
+                logits = model(**batch.to(device)).logits
             scores[idx] = logits.float().view(-1).cpu().numpy()
     return scores

@@ -66,6 +66,8 @@ def tiny_bert_config(vocab_size: int, arch: Mapping) -> BertConfig:
         num_attention_heads=arch["heads"],
         intermediate_size=arch["intermediate"],
         max_position_embeddings=arch["max_length"],
+        hidden_dropout_prob=arch["dropout"],
+        attention_probs_dropout_prob=arch["dropout"],
     )
 
 
