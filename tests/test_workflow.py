@@ -181,3 +181,16 @@ def test_query_without_qrels_fails_without_metrics(copy_of_tiny):
     log = (work / "logs" / "evaluate_run" / DATASET / "okhali" / "bm25.log").read_text()
     assert f"queries.tsv:{lines + 1}: query '42' has no relevant passage" in log
     assert not (work / "results" / DATASET / "okhali" / "bm25.metrics.csv").exists()
+
+
+def test_mono_setting_reranks_with_target_queries(copy_of_tiny):
+    work = copy_of_tiny
+    target = f"results/{DATASET}/okhali/zeroshot.trec"
+    done = run_snakemake(work, target, "--config", "setting=mono")
+    assert done.returncode == 0, done.stderr[-3000:]
+    cache = work / "results" / DATASET / "okhali" / "cache" / "zeroshot.scores.tsv"
+    header = cache.read_text().splitlines()[0]
+    assert f"{DATASET}/okhali/queries.tsv|" in header  # translated, not queries_en
+    table = run_snakemake(work, "results/table.csv", "--config", "setting=mono")
+    assert table.returncode == 0, table.stderr[-3000:]
+    assert set(pd.read_csv(work / "results" / "table.csv")["setting"]) == {"mono"}
