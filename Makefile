@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CORES ?= all
 
-.PHONY: run test lint dryrun bench clean
+.PHONY: run test bench clean slurm-profile
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -29,6 +29,11 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bm25.py
+
+# Install profiles/slurm as ~/.config/snakemake/slurm so that `snakemake --profile slurm` works.
+slurm-profile:
+	mkdir -p $(HOME)/.config/snakemake/slurm
+	cp profiles/slurm/config.yaml $(HOME)/.config/snakemake/slurm/config.yaml
 
 clean:
 	rm -rf results logs benchmarks .snakemake
