@@ -19,7 +19,7 @@ $(STAMP): requirements.txt pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/snakemake -c $(CORES) results/table.csv
+	$(BIN)/snakemake -c $(CORES) all
 
 test: $(STAMP)
 	$(BIN)/ruff check src scripts tests bench
