@@ -77,7 +77,6 @@ def _worker(args: argparse.Namespace) -> None:
         write_run(args.run, run, tag="pyserini")
     else:
         import bm25s
-        import numpy as np
 
         docs = read_collection(args.collection)
         docids = list(docs)
@@ -108,7 +107,6 @@ def _worker(args: argparse.Namespace) -> None:
                 for r, q in enumerate(qids)
             }
             write_run(args.run, run, tag="bm25s")
-        del np
     result["peak_rss_mib"] = _vm_hwm_mib()
     print("RESULT " + json.dumps(result), flush=True)
 

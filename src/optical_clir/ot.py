@@ -84,15 +84,7 @@ def sinkhorn(
     """
     if reg <= 0:
         raise ValueError(f"reg must be > 0, got {reg}")
-    if (
-        cost.dim() != 3
-        or a.shape != cost.shape[:2]
-        or b.shape
-        != (
-            cost.shape[0],
-            cost.shape[2],
-        )
-    ):
+    if cost.dim() != 3 or a.shape != cost.shape[:2] or b.shape != cost.shape[::2]:
         raise ValueError(
             f"expected cost (B,n,m), a (B,n), b (B,m); got {tuple(cost.shape)}, "
             f"{tuple(a.shape)}, {tuple(b.shape)}"

@@ -10,7 +10,7 @@ import pandas as pd
 
 from optical_clir.analysis import PRIMARY, bootstrap_ci
 from optical_clir.atomic import atomic_open, write_text
-from optical_clir.table import METHOD_ORDER, to_markdown
+from optical_clir.table import METHOD_ORDER, frame_markdown
 
 COLORS = {
     "bm25": "#9e9e9e",
@@ -154,27 +154,15 @@ def write_report(
         "",
     ]
     parts += [f"![nDCG@10 by language]({figure})", ""]
-    parts += ["## Results", "", to_markdown(table, "Table").split("\n", 2)[2]]
-    parts += ["## Summary by resource level", "", _frame_md(summary), ""]
+    parts += ["## Results", "", frame_markdown(table), ""]
+    parts += ["## Summary by resource level", "", frame_markdown(summary), ""]
     parts += [
         "## OPTICAL vs zero-shot, per language",
         "",
         "Paired randomisation test over queries (nDCG@10), Holm-corrected across",
         "languages; 95% bootstrap CI of the mean difference.",
         "",
-        _frame_md(sig),
+        frame_markdown(sig),
         "",
     ]
     write_text(path, "\n".join(parts))
-
-
-def _frame_md(frame: pd.DataFrame) -> str:
-    header = "| " + " | ".join(frame.columns) + " |"
-    rule = "| " + " | ".join("---" for _ in frame.columns) + " |"
-    rows = [
-        "| "
-        + " | ".join(f"{v:.4f}" if isinstance(v, float) else str(v) for v in row)
-        + " |"
-        for row in frame.itertuples(index=False)
-    ]
-    return "\n".join([header, rule, *rows])

@@ -43,12 +43,19 @@ def collect(paths: Iterable[str | Path]) -> pd.DataFrame:
     return frame.drop(columns=["_r", "_m"]).reset_index(drop=True)[COLUMNS]
 
 
-def to_markdown(frame: pd.DataFrame, title: str) -> str:
-    """Render the table as Markdown (no extra dependency)."""
+def frame_markdown(frame: pd.DataFrame) -> str:
+    """A data frame as a Markdown table (floats to 4 decimals; no extra dependency)."""
     header = "| " + " | ".join(frame.columns) + " |"
     rule = "| " + " | ".join("---" for _ in frame.columns) + " |"
-    rows = []
-    for _, row in frame.iterrows():
-        cells = [f"{v:.4f}" if isinstance(v, float) else str(v) for v in row]
-        rows.append("| " + " | ".join(cells) + " |")
-    return "\n".join([f"# {title}", "", header, rule, *rows, ""])
+    rows = [
+        "| "
+        + " | ".join(f"{v:.4f}" if isinstance(v, float) else str(v) for v in row)
+        + " |"
+        for row in frame.itertuples(index=False)
+    ]
+    return "\n".join([header, rule, *rows])
+
+
+def to_markdown(frame: pd.DataFrame, title: str) -> str:
+    """Render the table as a Markdown document headed by ``title``."""
+    return "\n".join([f"# {title}", "", frame_markdown(frame), ""])

@@ -24,17 +24,21 @@ logger = logging.getLogger(__name__)
 _STEP = re.compile(r"^step-(\d+)$")
 
 
-def latest(root: str | Path) -> tuple[int, Path] | None:
-    """The newest complete checkpoint under ``root`` as ``(step, path)``."""
-    root = Path(root)
+def _checkpoints(root: Path) -> list[tuple[int, Path]]:
+    """Complete checkpoints under ``root`` as ``(step, path)``, oldest first."""
     if not root.is_dir():
-        return None
-    found = [
+        return []
+    return sorted(
         (int(m[1]), p)
         for p in root.iterdir()
         if (m := _STEP.match(p.name)) and p.is_dir()
-    ]
-    return max(found) if found else None
+    )
+
+
+def latest(root: str | Path) -> tuple[int, Path] | None:
+    """The newest complete checkpoint under ``root`` as ``(step, path)``."""
+    found = _checkpoints(Path(root))
+    return found[-1] if found else None
 
 
 def save(
@@ -51,8 +55,7 @@ def save(
     with atomic_dir(final) as tmp:
         model.save_pretrained(tmp, safe_serialization=True)
         torch.save(state, tmp / "state.pt")
-    old = sorted((int(m[1]), p) for p in root.iterdir() if (m := _STEP.match(p.name)))
-    for _, path in old[:-keep]:
+    for _, path in _checkpoints(root)[:-keep]:
         shutil.rmtree(path, ignore_errors=True)
     logger.info("checkpoint saved: %s", final)
     return final

@@ -82,12 +82,7 @@ def train_teacher(
         target = torch.zeros(batch_size, dtype=torch.long, device=device)
         return torch.nn.functional.cross_entropy(logits, target)
 
-    spec = TrainSpec(
-        steps=params["steps"],
-        lr=params["lr"],
-        grad_accum=params.get("grad_accum", 1),
-        checkpoint_every=params["checkpoint_every"],
-    )
+    spec = TrainSpec.from_config(params)
     stats = train(
         model,
         spec,

@@ -42,12 +42,10 @@ def idf_table(tokenizer, texts: Sequence[str]) -> torch.Tensor:
     df: Counter[int] = Counter()
     for ids in tokenizer(list(texts), add_special_tokens=False)["input_ids"]:
         df.update(set(ids))
-    table = torch.zeros(len(tokenizer))
     counts = torch.tensor(
         [df.get(i, 0) for i in range(len(tokenizer))], dtype=torch.float
     )
-    table = torch.log((len(texts) + 1) / (counts + 1)) + 1
-    return table
+    return torch.log((len(texts) + 1) / (counts + 1)) + 1
 
 
 def resolve_layers(layers: Sequence[int], n_hidden_states: int) -> list[int]:
@@ -168,12 +166,7 @@ def distill(
         batch = [pairs[i] for i in rng.integers(0, len(pairs), batch_size)]
         return loss([e for e, _ in batch], [f for _, f in batch])
 
-    spec = TrainSpec(
-        steps=params["steps"],
-        lr=params["lr"],
-        grad_accum=params.get("grad_accum", 1),
-        checkpoint_every=params["checkpoint_every"],
-    )
+    spec = TrainSpec.from_config(params)
     stats = train(
         student,
         spec,

@@ -131,11 +131,7 @@ def pretrain_mlm(
         logits = model.cls(hidden[chosen.to(device)])
         return torch.nn.functional.cross_entropy(logits.float(), ids[chosen].to(device))
 
-    spec = TrainSpec(
-        steps=pretrain["steps"],
-        lr=pretrain["lr"],
-        checkpoint_every=pretrain["checkpoint_every"],
-    )
+    spec = TrainSpec.from_config(pretrain)
     stats = train(
         model,
         spec,

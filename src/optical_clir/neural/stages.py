@@ -4,18 +4,28 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+
+import torch
 
 from optical_clir.atomic import write_text
 from optical_clir.formats import read_collection, read_queries, read_run, write_run
-from optical_clir.neural import checkpoint
 from optical_clir.neural.runtime import pick_device, set_threads
 
 logger = logging.getLogger(__name__)
 
 
-def _finish(stats: Mapping, stats_out: str | Path | None) -> None:
+def _train(
+    threads: int,
+    device: str,
+    stats_out: str | Path | None,
+    run: Callable[[torch.device], Mapping],
+) -> None:
+    """Set the job's threads, pick the device, run one training stage on it, and
+    log (and optionally write) its statistics."""
+    set_threads(threads)
+    stats = run(pick_device(device))
     logger.info("training done: %s", dict(stats))
     if stats_out:
         write_text(stats_out, json.dumps(dict(stats), indent=2) + "\n")
@@ -43,19 +53,22 @@ def pretrain(
     """Pretrain the tiny multilingual BERT (MLM)."""
     from optical_clir.neural.encoder import pretrain_mlm
 
-    set_threads(threads)
-    stats = pretrain_mlm(
-        tokenizer_dir,
-        corpora,
-        model,
-        model["pretrain"],
-        out,
-        checkpoints,
-        seed,
-        pick_device(device),
-        precision,
+    _train(
+        threads,
+        device,
+        stats_out,
+        lambda dev: pretrain_mlm(
+            tokenizer_dir,
+            corpora,
+            model,
+            model["pretrain"],
+            out,
+            checkpoints,
+            seed,
+            dev,
+            precision,
+        ),
     )
-    _finish(stats, stats_out)
 
 
 def teacher(
@@ -73,11 +86,14 @@ def teacher(
     """Fine-tune the English cross-encoder teacher."""
     from optical_clir.neural.cross_encoder import train_teacher
 
-    set_threads(threads)
-    stats = train_teacher(
-        encoder, triples, params, out, checkpoints, seed, pick_device(device), precision
+    _train(
+        threads,
+        device,
+        stats_out,
+        lambda dev: train_teacher(
+            encoder, triples, params, out, checkpoints, seed, dev, precision
+        ),
     )
-    _finish(stats, stats_out)
 
 
 def optical(
@@ -95,18 +111,14 @@ def optical(
     """OPTICAL distillation of the teacher for one target language."""
     from optical_clir.neural.distill import distill
 
-    set_threads(threads)
-    stats = distill(
-        teacher_dir,
-        bitext,
-        params,
-        out,
-        checkpoints,
-        seed,
-        pick_device(device),
-        precision,
+    _train(
+        threads,
+        device,
+        stats_out,
+        lambda dev: distill(
+            teacher_dir, bitext, params, out, checkpoints, seed, dev, precision
+        ),
     )
-    _finish(stats, stats_out)
 
 
 def rerank(
@@ -140,6 +152,3 @@ def rerank(
         source=f"{queries}|{collection}",
     )
     write_run(run, scores, tag=tag)
-
-
-__all__ = ["checkpoint", "optical", "pretrain", "rerank", "teacher", "tokenizer"]

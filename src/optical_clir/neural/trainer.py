@@ -11,7 +11,7 @@ import logging
 import math
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +40,17 @@ class TrainSpec:
     max_grad_norm: float = 1.0
     weight_decay: float = 0.01
     log_every: int = 25
+
+    @classmethod
+    def from_config(cls, section: Mapping) -> TrainSpec:
+        """From a config section with ``steps``, ``lr``, ``checkpoint_every`` and
+        optionally ``grad_accum``."""
+        return cls(
+            steps=section["steps"],
+            lr=section["lr"],
+            grad_accum=section.get("grad_accum", 1),
+            checkpoint_every=section["checkpoint_every"],
+        )
 
 
 def _schedule(spec: TrainSpec) -> Callable[[int], float]:
@@ -99,14 +110,14 @@ def train(
     scaler = torch.amp.GradScaler(enabled=dtype == torch.float16)
     start = 0
     found = checkpoint.latest(checkpoints)
-    if found is not None and checkpoint.load_state(found[1]).get("context") != context:
+    state = checkpoint.load_state(found[1]) if found is not None else None
+    if state is not None and state.get("context") != context:
         logger.warning("discarding checkpoints of another run in %s", checkpoints)
         shutil.rmtree(checkpoints)
-        found = None
-    if found is not None:
+        state = None
+    if state is not None:
         start, path = found
         _restore(model, path)
-        state = checkpoint.load_state(path)
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
         checkpoint.set_rng_state(state["rng"])
