@@ -69,3 +69,9 @@ def test_pretraining_shares_must_fit(config):
     config["languages"][0]["synthetic"]["pretrain_share"] = 0.6
     with pytest.raises(ConfigError, match="sum to 1.200 > 1"):
         validate_config(config, SCHEMA)
+
+
+def test_distill_layer_beyond_the_tiny_model(config):
+    config["distill"]["layers"] = [3]  # the tiny config's model has 2 layers
+    with pytest.raises(ConfigError, match=r"key 'distill.layers': 3 is out of range"):
+        validate_config(config, SCHEMA)

@@ -130,4 +130,14 @@ def validate_config(
             raise ConfigError(
                 "synthetic.passage_words", "the minimum exceeds the maximum", source
             )
+    if config["model"]["encoder"] is None:  # the tiny BERT: its depth is known now
+        states = config["model"]["layers"] + 1
+        for layer in config["distill"]["layers"]:
+            if not -states <= layer < states:
+                raise ConfigError(
+                    "distill.layers",
+                    f"{layer} is out of range for a {states - 1}-layer model "
+                    f"(model.layers); use 0..{states - 1} or -1..-{states}",
+                    source,
+                )
     return config
