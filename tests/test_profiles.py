@@ -14,7 +14,7 @@ PROFILE = ROOT / "profiles" / "slurm"
 def _rules() -> set[str]:
     names = set()
     for path in (ROOT / "workflow" / "rules").glob("*.smk"):
-        names |= set(re.findall(r"^rule (\w+):", path.read_text(), flags=re.M))
+        names |= set(re.findall(r"^\s*rule (\w+):", path.read_text(), flags=re.M))
     return names
 
 
@@ -29,7 +29,7 @@ def test_slurm_profile_names_existing_rules_and_resources():
 
 def test_rules_declare_threads_and_resources():
     for path in (ROOT / "workflow" / "rules").glob("*.smk"):
-        for block in re.split(r"^rule ", path.read_text(), flags=re.M)[1:]:
+        for block in re.split(r"^\s*rule ", path.read_text(), flags=re.M)[1:]:
             name = block.split(":", 1)[0]
             assert "threads:" in block, name
             assert "mem_mb=" in block and "runtime=" in block, name
@@ -41,3 +41,12 @@ def test_dry_run_through_the_slurm_profile(tmp_path):
     out = done.stdout + done.stderr
     for rule in ("train_teacher", "distill_ot", "rerank", "analyze_gap"):
         assert re.search(rf"\b{rule}\b", out), rule
+
+
+def test_every_profile_entry_has_a_comment():
+    for name in ("slurm", "default"):
+        path = ROOT / "profiles" / name / "config.yaml"
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            entry = line.split("#", 1)[0].strip()
+            if entry and not entry.endswith(":"):
+                assert "#" in line, f"profiles/{name}/config.yaml:{number} has no comment"

@@ -1,0 +1,133 @@
+"""The Slurm profile against a real single-node Slurm on localhost.
+
+Marked ``slurm``: needs root and apt (or slurm-wlm and munge already installed);
+skipped with the reason otherwise. The cluster has no accounting daemon, so the
+plugin polls ``squeue`` instead of ``sacct`` (../shared/reference/toolchain.md).
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import time
+
+import pytest
+import yaml
+
+from conftest import ROOT, SNAKEMAKE, TINY, run_snakemake
+from slurm_cluster import LocalSlurm, SlurmUnavailable, ensure_installed
+
+pytestmark = [pytest.mark.slurm, pytest.mark.slow]
+
+DATASET = "synthetic-tiny"
+PROFILE = ROOT / "profiles" / "slurm"
+# A cluster without slurmdbd: poll squeue, no account, first poll after 2 s.
+NO_ACCOUNTING = (
+    "--slurm-status-command", "squeue",
+    "--slurm-no-account",
+    "--slurm-init-seconds-before-status-checks", "2",
+)
+# The GPU rules pick their device as on a cluster: CUDA if Slurm gave one.
+AUTO_DEVICE = ("--config", "device=auto")
+ON_CPU = "no CUDA device found: running this GPU stage on the CPU"
+
+
+@pytest.fixture(scope="module")
+def slurm(tmp_path_factory):
+    try:
+        ensure_installed()
+        cluster = LocalSlurm(tmp_path_factory.mktemp("slurm"))
+        cluster.start()
+    except (SlurmUnavailable, OSError, subprocess.SubprocessError) as exc:
+        pytest.skip(f"no local Slurm: {exc}")
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+def _jobs(cluster: LocalSlurm) -> list[tuple[str, str, str]]:
+    """(job id, state, comment) of every job Slurm still remembers."""
+    out = cluster.run("squeue", "-h", "-t", "all", "-o", "%i|%T|%k").stdout
+    return [tuple(line.split("|", 2)) for line in out.splitlines() if line]
+
+
+def _slurm_env(cluster: LocalSlurm, monkeypatch) -> None:
+    monkeypatch.setenv("SLURM_CONF", cluster.env["SLURM_CONF"])
+
+
+def test_tiny_workflow_runs_through_the_slurm_profile(slurm, tmp_path, monkeypatch):
+    _slurm_env(slurm, monkeypatch)
+    done = run_snakemake(tmp_path, "all", "--profile", str(PROFILE), *NO_ACCOUNTING,
+                         *AUTO_DEVICE, timeout=1500)
+    assert done.returncode == 0, done.stderr[-4000:] + slurm.daemon_logs()
+    assert (tmp_path / "results" / "table.csv").exists()
+    assert (tmp_path / "results" / "report.md").exists()
+
+    jobs = _jobs(slurm)
+    rules = {comment.split("_wildcards_")[0].removeprefix("rule_")
+             for _, state, comment in jobs if state == "COMPLETED"}
+    for rule in ("generate_language", "index_bm25", "train_teacher", "distill_ot",
+                 "rerank", "aggregate_metrics"):
+        assert rule in rules, (rule, jobs)
+    assert not [job for job in jobs if job[1] in ("FAILED", "CANCELLED", "TIMEOUT")]
+    # The GPU rules got a (virtual) GPU from Slurm and said that they ran on the CPU.
+    teacher_log = tmp_path / "logs" / "train_teacher" / f"{DATASET}.log"
+    assert ON_CPU in teacher_log.read_text()
+
+
+def _wait_for(predicate, timeout: float, what: str, process, log) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        if process.poll() is not None:
+            raise AssertionError(f"snakemake ended before {what}: "
+                                 + log.read_text()[-3000:])
+        time.sleep(0.5)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_cancelled_training_job_resumes_from_its_checkpoint(slurm, tmp_path,
+                                                            monkeypatch):
+    """scancel sends SIGTERM (as on preemption); the profile's retry resumes."""
+    _slurm_env(slurm, monkeypatch)
+    config = yaml.safe_load(TINY.read_text())
+    config["teacher"].update(steps=1500, checkpoint_every=25)
+    configfile = tmp_path / "config.yaml"
+    configfile.write_text(yaml.safe_dump(config))
+    work = tmp_path / "work"
+    work.mkdir()
+    target = f"results/{DATASET}/models/teacher"
+    cmd = [SNAKEMAKE, target, "--snakefile", str(ROOT / "workflow" / "Snakefile"),
+           "--directory", str(work), "--configfile", str(configfile),
+           "--profile", str(PROFILE), *NO_ACCOUNTING, *AUTO_DEVICE]
+    log = tmp_path / "snakemake.log"
+    env = {**slurm.env, "PYTHONPATH": str(ROOT / "src")}
+    with open(log, "w") as handle:
+        outer = subprocess.Popen(cmd, stdout=handle, stderr=subprocess.STDOUT, env=env)
+        try:
+            checkpoints = work / "results" / DATASET / "checkpoints"
+            _wait_for(lambda: any(checkpoints.glob("teacher-*/step-*")), 600,
+                      "the first teacher checkpoint", outer, log)
+            running = [job for job in _jobs(slurm)
+                       if job[2] == "rule_train_teacher" and job[1] == "RUNNING"]
+            assert len(running) == 1, _jobs(slurm)
+            assert slurm.run("scancel", running[0][0]).returncode == 0
+            assert outer.wait(timeout=900) == 0, log.read_text()[-4000:]
+        finally:
+            if outer.poll() is None:
+                outer.kill()
+                outer.wait()
+
+    states = [job[1] for job in _jobs(slurm) if job[2] == "rule_train_teacher"]
+    assert "CANCELLED" in states and states[-1] == "COMPLETED", states
+    assert (work / target / "model.safetensors").exists()
+    # The cancelled attempt checkpointed on SIGTERM (its Slurm log keeps its
+    # stderr); the retry resumed from that checkpoint.
+    attempts = sorted((work / ".snakemake" / "slurm_logs").rglob("*.log"))
+    said = "\n".join(path.read_text(errors="replace") for path in attempts)
+    assert "SIGTERM received: checkpointing and stopping" in said
+    teacher_log = (work / "logs" / "train_teacher" / f"{DATASET}.log").read_text()
+    assert re.search(r"resuming \S+ from \S+ \(step \d+ of 1500\)", teacher_log), (
+        teacher_log[-2000:])
