@@ -15,7 +15,11 @@ SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 
 
 def run_snakemake(
-    workdir: Path, *args: str, configfile: Path = TINY, timeout: int = 1200
+    workdir: Path,
+    *args: str,
+    configfile: Path = TINY,
+    timeout: int = 1200,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess:
     """Run the real workflow of this checkout in ``workdir`` with ``configfile``."""
     cmd = [
@@ -30,7 +34,7 @@ def run_snakemake(
         "2",
         *args,
     ]
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    env = {**os.environ, **(env or {}), "PYTHONPATH": str(ROOT / "src")}
     return subprocess.run(
         cmd, capture_output=True, text=True, timeout=timeout, env=env, check=False
     )

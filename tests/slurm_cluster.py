@@ -45,20 +45,33 @@ def ensure_installed(timeout: int = 600) -> None:
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     done = subprocess.run(
         ["apt-get", "install", "-y", "--no-install-recommends", *PACKAGES],
-        capture_output=True, text=True, env=env, timeout=timeout, check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+        check=False,
     )
     if done.returncode != 0:
         update = subprocess.run(
-            ["apt-get", "update"], capture_output=True, env=env, timeout=timeout,
+            ["apt-get", "update"],
+            capture_output=True,
+            env=env,
+            timeout=timeout,
             check=False,
         )
         done = subprocess.run(
             ["apt-get", "install", "-y", "--no-install-recommends", *PACKAGES],
-            capture_output=True, text=True, env=env, timeout=timeout, check=False,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=timeout,
+            check=False,
         )
         if update.returncode != 0 or done.returncode != 0:
-            raise SlurmUnavailable(f"apt-get install {' '.join(PACKAGES)} failed: "
-                                   f"{done.stderr.strip()[-300:]}")
+            raise SlurmUnavailable(
+                f"apt-get install {' '.join(PACKAGES)} failed: "
+                f"{done.stderr.strip()[-300:]}"
+            )
 
 
 def _slurm_conf(root: Path, cpus: int, mem_mb: int, gpus: int, min_job_age: int) -> str:
@@ -107,8 +120,14 @@ class LocalSlurm:
         plugin's init seconds, or it falls back to sacct).
     """
 
-    def __init__(self, root: Path, cpus: int = 16, mem_mb: int = 128000,
-                 gpus: int = 4, min_job_age: int = 600) -> None:
+    def __init__(
+        self,
+        root: Path,
+        cpus: int = 16,
+        mem_mb: int = 128000,
+        gpus: int = 4,
+        min_job_age: int = 600,
+    ) -> None:
         self.root = root
         self.conf = CONF_DIR / "slurm.conf"
         self.env = {**os.environ, "SLURM_CONF": str(self.conf)}
@@ -130,13 +149,21 @@ class LocalSlurm:
 
     def run(self, *cmd: str, timeout: int = 30) -> subprocess.CompletedProcess:
         """Run a Slurm client command against this cluster."""
-        return subprocess.run(cmd, capture_output=True, text=True, env=self.env,
-                              timeout=timeout, check=False)
+        return subprocess.run(
+            cmd,
+            capture_output=True,
+            text=True,
+            env=self.env,
+            timeout=timeout,
+            check=False,
+        )
 
     def start(self) -> None:
         if self.conf.exists() and MARK not in self.conf.read_text():
-            raise SlurmUnavailable(f"{self.conf} exists: this machine has its own "
-                                   "Slurm configuration, which the test does not touch")
+            raise SlurmUnavailable(
+                f"{self.conf} exists: this machine has its own "
+                "Slurm configuration, which the test does not touch"
+            )
         for sub in ("state", "spool"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
         CONF_DIR.mkdir(parents=True, exist_ok=True)
@@ -144,12 +171,22 @@ class LocalSlurm:
         self.conf.write_text(_slurm_conf(self.root, *self._spec))
         self._written[1].write_text(self._gres_conf())
         self._start_munge()
-        self._daemons.append(subprocess.Popen(
-            ["slurmctld", "-D", "-i", "-f", str(self.conf)], env=self.env,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        self._daemons.append(subprocess.Popen(
-            ["slurmd", "-D", "-N", "localhost", "-f", str(self.conf)], env=self.env,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        self._daemons.append(
+            subprocess.Popen(
+                ["slurmctld", "-D", "-i", "-f", str(self.conf)],
+                env=self.env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
+        self._daemons.append(
+            subprocess.Popen(
+                ["slurmd", "-D", "-N", "localhost", "-f", str(self.conf)],
+                env=self.env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             state = self.run("sinfo", "-h", "-N", "-o", "%T").stdout.strip()
@@ -185,8 +222,12 @@ class LocalSlurm:
         run_dir = MUNGE_PID.parent
         run_dir.mkdir(parents=True, exist_ok=True)
         shutil.chown(run_dir, "munge", "munge")
-        done = subprocess.run(["runuser", "-u", "munge", "--", "munged"],
-                              capture_output=True, text=True, check=False)
+        done = subprocess.run(
+            ["runuser", "-u", "munge", "--", "munged"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if done.returncode != 0:
             raise SlurmUnavailable(f"munged did not start: {done.stderr.strip()}")
         self._started_munge = True

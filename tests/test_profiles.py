@@ -49,4 +49,6 @@ def test_every_profile_entry_has_a_comment():
         for number, line in enumerate(path.read_text().splitlines(), 1):
             entry = line.split("#", 1)[0].strip()
             if entry and not entry.endswith(":"):
-                assert "#" in line, f"profiles/{name}/config.yaml:{number} has no comment"
+                assert "#" in line, (
+                    f"profiles/{name}/config.yaml:{number} has no comment"
+                )

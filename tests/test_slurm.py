@@ -23,9 +23,11 @@ DATASET = "synthetic-tiny"
 PROFILE = ROOT / "profiles" / "slurm"
 # A cluster without slurmdbd: poll squeue, no account, first poll after 2 s.
 NO_ACCOUNTING = (
-    "--slurm-status-command", "squeue",
+    "--slurm-status-command",
+    "squeue",
     "--slurm-no-account",
-    "--slurm-init-seconds-before-status-checks", "2",
+    "--slurm-init-seconds-before-status-checks",
+    "2",
 )
 # The GPU rules pick their device as on a cluster: CUDA if Slurm gave one.
 AUTO_DEVICE = ("--config", "device=auto")
@@ -58,17 +60,33 @@ def _slurm_env(cluster: LocalSlurm, monkeypatch) -> None:
 
 def test_tiny_workflow_runs_through_the_slurm_profile(slurm, tmp_path, monkeypatch):
     _slurm_env(slurm, monkeypatch)
-    done = run_snakemake(tmp_path, "all", "--profile", str(PROFILE), *NO_ACCOUNTING,
-                         *AUTO_DEVICE, timeout=1500)
+    done = run_snakemake(
+        tmp_path,
+        "all",
+        "--profile",
+        str(PROFILE),
+        *NO_ACCOUNTING,
+        *AUTO_DEVICE,
+        timeout=1500,
+    )
     assert done.returncode == 0, done.stderr[-4000:] + slurm.daemon_logs()
     assert (tmp_path / "results" / "table.csv").exists()
     assert (tmp_path / "results" / "report.md").exists()
 
     jobs = _jobs(slurm)
-    rules = {comment.split("_wildcards_")[0].removeprefix("rule_")
-             for _, state, comment in jobs if state == "COMPLETED"}
-    for rule in ("generate_language", "index_bm25", "train_teacher", "distill_ot",
-                 "rerank", "aggregate_metrics"):
+    rules = {
+        comment.split("_wildcards_")[0].removeprefix("rule_")
+        for _, state, comment in jobs
+        if state == "COMPLETED"
+    }
+    for rule in (
+        "generate_language",
+        "index_bm25",
+        "train_teacher",
+        "distill_ot",
+        "rerank",
+        "aggregate_metrics",
+    ):
         assert rule in rules, (rule, jobs)
     assert not [job for job in jobs if job[1] in ("FAILED", "CANCELLED", "TIMEOUT")]
     # The GPU rules got a (virtual) GPU from Slurm and said that they ran on the CPU.
@@ -82,14 +100,16 @@ def _wait_for(predicate, timeout: float, what: str, process, log) -> None:
         if predicate():
             return
         if process.poll() is not None:
-            raise AssertionError(f"snakemake ended before {what}: "
-                                 + log.read_text()[-3000:])
+            raise AssertionError(
+                f"snakemake ended before {what}: " + log.read_text()[-3000:]
+            )
         time.sleep(0.5)
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def test_cancelled_training_job_resumes_from_its_checkpoint(slurm, tmp_path,
-                                                            monkeypatch):
+def test_cancelled_training_job_resumes_from_its_checkpoint(
+    slurm, tmp_path, monkeypatch
+):
     """scancel sends SIGTERM (as on preemption); the profile's retry resumes."""
     _slurm_env(slurm, monkeypatch)
     config = yaml.safe_load(TINY.read_text())
@@ -99,19 +119,38 @@ def test_cancelled_training_job_resumes_from_its_checkpoint(slurm, tmp_path,
     work = tmp_path / "work"
     work.mkdir()
     target = f"results/{DATASET}/models/teacher"
-    cmd = [SNAKEMAKE, target, "--snakefile", str(ROOT / "workflow" / "Snakefile"),
-           "--directory", str(work), "--configfile", str(configfile),
-           "--profile", str(PROFILE), *NO_ACCOUNTING, *AUTO_DEVICE]
+    cmd = [
+        SNAKEMAKE,
+        target,
+        "--snakefile",
+        str(ROOT / "workflow" / "Snakefile"),
+        "--directory",
+        str(work),
+        "--configfile",
+        str(configfile),
+        "--profile",
+        str(PROFILE),
+        *NO_ACCOUNTING,
+        *AUTO_DEVICE,
+    ]
     log = tmp_path / "snakemake.log"
     env = {**slurm.env, "PYTHONPATH": str(ROOT / "src")}
     with open(log, "w") as handle:
         outer = subprocess.Popen(cmd, stdout=handle, stderr=subprocess.STDOUT, env=env)
         try:
             checkpoints = work / "results" / DATASET / "checkpoints"
-            _wait_for(lambda: any(checkpoints.glob("teacher-*/step-*")), 600,
-                      "the first teacher checkpoint", outer, log)
-            running = [job for job in _jobs(slurm)
-                       if job[2] == "rule_train_teacher" and job[1] == "RUNNING"]
+            _wait_for(
+                lambda: any(checkpoints.glob("teacher-*/step-*")),
+                600,
+                "the first teacher checkpoint",
+                outer,
+                log,
+            )
+            running = [
+                job
+                for job in _jobs(slurm)
+                if job[2] == "rule_train_teacher" and job[1] == "RUNNING"
+            ]
             assert len(running) == 1, _jobs(slurm)
             assert slurm.run("scancel", running[0][0]).returncode == 0
             assert outer.wait(timeout=900) == 0, log.read_text()[-4000:]
@@ -130,4 +169,5 @@ def test_cancelled_training_job_resumes_from_its_checkpoint(slurm, tmp_path,
     assert "SIGTERM received: checkpointing and stopping" in said
     teacher_log = (work / "logs" / "train_teacher" / f"{DATASET}.log").read_text()
     assert re.search(r"resuming \S+ from \S+ \(step \d+ of 1500\)", teacher_log), (
-        teacher_log[-2000:])
+        teacher_log[-2000:]
+    )

@@ -157,6 +157,7 @@ def copy_of_tiny(tiny_workflow, tmp_path):
 def test_malformed_collection_fails_without_partial_index(copy_of_tiny):
     work = copy_of_tiny
     collection = work / "resources" / DATASET / "velarin" / "collection.tsv"
+    original = collection.read_text(encoding="utf-8")
     with open(collection, "a", encoding="utf-8") as handle:
         handle.write("broken line without a tab\n")
     target = f"results/{DATASET}/velarin/bm25.trec"
@@ -168,6 +169,11 @@ def test_malformed_collection_fails_without_partial_index(copy_of_tiny):
     index = work / "results" / DATASET / "velarin"
     assert not (index / "bm25_index").exists()  # the failed job's output is gone
     assert not [p for p in index.iterdir() if p.name.startswith(".tmp")]
+    # Once the input is fixed, Snakemake reruns the failed job cleanly.
+    collection.write_text(original, encoding="utf-8")
+    done = run_snakemake(work, target)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert (index / "bm25_index").is_dir()
 
 
 def test_query_without_qrels_fails_without_metrics(copy_of_tiny):

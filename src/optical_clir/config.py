@@ -7,7 +7,7 @@ listed twice, pretraining shares above 1) follow.
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
+from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -130,6 +130,7 @@ def validate_config(
             raise ConfigError(
                 "synthetic.passage_words", "the minimum exceeds the maximum", source
             )
+    _check_real_data(config, source)
     if config["model"]["encoder"] is None:  # the tiny BERT: its depth is known now
         states = config["model"]["layers"] + 1
         for layer in config["distill"]["layers"]:
@@ -141,3 +142,33 @@ def validate_config(
                     source,
                 )
     return config
+
+
+def _check_real_data(config: Mapping, source: str) -> None:
+    """Checks of the real-data sources (mMARCO codes, encoder, external bitext)."""
+    from optical_clir.mmarco import NAMES
+
+    for i, lang in enumerate(config["languages"]):
+        bitext = lang.get("bitext")
+        if bitext is not None and ("tsv" in bitext) == ("hf_dataset" in bitext):
+            raise ConfigError(f"languages[{i}].bitext",
+                              "give exactly one of 'tsv' or 'hf_dataset'", source)
+        if bitext and "hf_dataset" in bitext and "columns" not in bitext:
+            raise ConfigError(f"languages[{i}].bitext.columns",
+                              "name the [english, foreign] columns of the dataset",
+                              source)
+        if config["source"] == "mmarco" and lang["name"] not in NAMES:
+            raise ConfigError(
+                f"languages[{i}].name",
+                f"'{lang['name']}' is not an mMARCO language; use one of "
+                f"{', '.join(sorted(set(NAMES) - {'en'}))}",
+                source,
+            )
+    if config["source"] != "synthetic" and config["model"]["encoder"] is None:
+        raise ConfigError(
+            "model.encoder",
+            f"source '{config['source']}' has no pretraining corpus for a tiny BERT; "
+            "name a hub checkpoint (e.g. bert-base-multilingual-cased) or a local "
+            "model directory",
+            source,
+        )

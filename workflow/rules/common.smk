@@ -11,6 +11,7 @@ if _SRC not in sys.path:
 # Jobs import the library through scripts/_libpath.py, which does the same.
 
 from optical_clir.config import validate_config  # noqa: E402
+from optical_clir import mmarco  # noqa: E402
 
 validate_config(
     config,
@@ -27,6 +28,9 @@ NEURAL_METHODS = ["zeroshot", "optical", "teacher_en"]
 METHODS = ["bm25", *NEURAL_METHODS]
 MODELS = f"results/{DATASET}/models"
 ENVS = Path(workflow.basedir).parent / "envs"
+# Mirror of the mMARCO hub repo (source 'mmarco'): resources/hub/<repo>/<path>.
+HUB_REPO = config["mmarco"]["repo"]
+HUB = f"resources/hub/{HUB_REPO}"
 
 
 wildcard_constraints:
@@ -35,6 +39,7 @@ wildcard_constraints:
     target="|".join(re.escape(l) for l in LANGS),
     method="|".join(METHODS),
     neural="|".join(NEURAL_METHODS),
+    path=r"data/.+\.tsv",
 
 
 def final_targets():
@@ -160,3 +165,32 @@ def table_title(wildcards):
     """Heading of results/table.md."""
     kind = "controlled simulation" if config["source"] == "synthetic" else "real data"
     return f"{DATASET} ({config['setting']}, {kind})"
+
+
+def hub_files(files):
+    """Mirror paths of upstream repo files, keyed like ``files``."""
+    return {key: f"{HUB}/{path}" for key, path in files.items()}
+
+
+def pivot_files():
+    """Upstream files the English pivot needs."""
+    return mmarco.pivot_files()
+
+
+def language_raw_files(wildcards):
+    """A target language's upstream collection and dev queries."""
+    return hub_files(mmarco.language_files(wildcards.target))
+
+
+def bitext_inputs(wildcards):
+    """Inputs of a language's bitext: parallel mMARCO, or an external local TSV."""
+    spec = LANG_CONFIG[wildcards.target].get("bitext")
+    if spec is None:
+        return hub_files(
+            {
+                "english": mmarco.collection_file(PIVOT),
+                "foreign": mmarco.collection_file(wildcards.target),
+                "qrels": mmarco.QRELS,
+            }
+        )
+    return {"tsv": spec["tsv"]} if "tsv" in spec else {}

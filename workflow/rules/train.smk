@@ -1,52 +1,75 @@
-# The multilingual encoder (tokenizer + tiny BERT pretrained by MLM) and the
-# English cross-encoder teacher.
+# The multilingual encoder (a hub checkpoint, or a tokenizer + tiny BERT pretrained
+# here by MLM) and the English cross-encoder teacher.
 
 
-rule train_tokenizer:
-    input:
-        corpora=pretrain_corpora,
-    output:
-        directory(f"{MODELS}/tokenizer"),
-    log:
-        f"logs/train_tokenizer/{DATASET}.log",
-    params:
-        model=config["model"],
-    threads: 1
-    resources:
-        mem_mb=4000,
-        runtime=30,
-    conda:
-        env("neural")
-    script:
-        "../../scripts/train_tokenizer.py"
+if config["model"]["encoder"] is None:
+
+    rule train_tokenizer:
+        input:
+            corpora=pretrain_corpora,
+        output:
+            directory(f"{MODELS}/tokenizer"),
+        log:
+            f"logs/train_tokenizer/{DATASET}.log",
+        params:
+            model=config["model"],
+        threads: 1
+        resources:
+            mem_mb=4000,
+            runtime=30,
+        conda:
+            env("neural")
+        script:
+            "../../scripts/train_tokenizer.py"
 
 
-rule pretrain_encoder:
-    input:
-        tokenizer=f"{MODELS}/tokenizer",
-        corpora=pretrain_corpora,
-    output:
-        model=directory(f"{MODELS}/encoder"),
-        stats=f"{MODELS}/encoder.stats.json",
-    log:
-        f"logs/pretrain_encoder/{DATASET}.log",
-    benchmark:
-        f"benchmarks/pretrain_encoder/{DATASET}.tsv"
-    params:
-        model=config["model"],
-        seed=config["seed"],
-        device=config["device"],
-        precision=config["precision"],
-        checkpoints=checkpoint_dir("encoder", config["model"]),
-    threads: 2
-    resources:
-        mem_mb=6000,
-        runtime=240,
-        gpu=1,
-    conda:
-        env("neural")
-    script:
-        "../../scripts/pretrain_encoder.py"
+    rule pretrain_encoder:
+        input:
+            tokenizer=f"{MODELS}/tokenizer",
+            corpora=pretrain_corpora,
+        output:
+            model=directory(f"{MODELS}/encoder"),
+            stats=f"{MODELS}/encoder.stats.json",
+        log:
+            f"logs/pretrain_encoder/{DATASET}.log",
+        benchmark:
+            f"benchmarks/pretrain_encoder/{DATASET}.tsv"
+        params:
+            model=config["model"],
+            seed=config["seed"],
+            device=config["device"],
+            precision=config["precision"],
+            checkpoints=checkpoint_dir("encoder", config["model"]),
+        threads: 2
+        resources:
+            mem_mb=6000,
+            runtime=240,
+            gpu=1,
+        conda:
+            env("neural")
+        script:
+            "../../scripts/pretrain_encoder.py"
+
+else:
+
+    rule fetch_encoder:
+        output:
+            model=directory(f"{MODELS}/encoder"),
+            manifest=f"{MODELS}/encoder.manifest.json",
+        log:
+            f"logs/fetch_encoder/{DATASET}.log",
+        params:
+            name=config["model"]["encoder"],
+            revision=config["model"]["revision"],
+            cache="resources/hub/models",
+        threads: 1
+        resources:
+            mem_mb=8000,
+            runtime=60,
+        conda:
+            env("neural")
+        script:
+            "../../scripts/fetch_encoder.py"
 
 
 rule train_teacher:

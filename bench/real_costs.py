@@ -1,0 +1,193 @@
+"""Compute cost of the real run, per stage, from throughput measured on this machine.
+
+It builds a randomly initialised model with mBERT's architecture (12 layers,
+hidden 768, 119,547 word pieces; no download), measures on the chosen device
+
+- teacher training: triples/s (pairwise loss, forward + backward + AdamW step),
+- OPTICAL distillation: bitext pairs/s (frozen teacher forward, student forward +
+  backward, batched Sinkhorn on the last layer),
+- reranking: (query, passage) pairs/s under ``torch.inference_mode``,
+
+with the sequence lengths and batch sizes of ``config/mmarco.yaml``, and
+multiplies by that config's work (steps x batch, queries x depth x methods x
+languages) to print device-hours per stage. Run it on the GPU node you will use;
+the CPU figures of this repository's machine are in README ("The real run").
+
+Usage::
+
+    python bench/real_costs.py --config config/mmarco.yaml --device cuda --repeats 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import torch
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from optical_clir.ot import cosine_cost, ot_loss, uniform_marginals  # noqa: E402
+
+DEV_QUERIES = 6980
+MBERT = dict(
+    vocab_size=119547,
+    hidden_size=768,
+    num_hidden_layers=12,
+    num_attention_heads=12,
+    intermediate_size=3072,
+)
+
+
+def _model(device: torch.device):
+    from transformers import BertConfig, BertForSequenceClassification
+
+    torch.manual_seed(0)
+    config = BertConfig(**MBERT, num_labels=1)
+    return BertForSequenceClassification(config).to(device)
+
+
+def _batch(batch: int, length: int, device: torch.device) -> dict:
+    ids = torch.randint(1000, MBERT["vocab_size"], (batch, length), device=device)
+    return {"input_ids": ids, "attention_mask": torch.ones_like(ids)}
+
+
+def _timed(fn, repeats: int, device: torch.device) -> float:
+    fn()  # warm-up
+    times = []
+    for _ in range(repeats):
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        began = time.perf_counter()
+        fn()
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        times.append(time.perf_counter() - began)
+    return statistics.median(times)
+
+
+def measure(cfg: dict, device: torch.device, repeats: int, scale: int) -> dict:
+    """Items/s of the three neural stages (batch sizes divided by ``scale``)."""
+    model = _model(device)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-5)
+    tb = max(cfg["teacher"]["batch_size"] // scale, 1)
+    tl = cfg["teacher"]["max_length"]
+
+    def teacher_step():
+        logits = model(**_batch(2 * tb, tl, device)).logits.view(2, tb).T
+        loss = torch.nn.functional.cross_entropy(
+            logits, torch.zeros(tb, dtype=torch.long, device=device)
+        )
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+
+    teacher = tb / _timed(teacher_step, repeats, device)
+
+    db = max(cfg["distill"]["batch_size"] // scale, 1)
+    dl = cfg["distill"]["max_length"]
+    frozen = _model(device).eval()
+    d = cfg["distill"]
+
+    def distill_step():
+        en, fx = _batch(db, dl, device), _batch(db, dl, device)
+        with torch.no_grad():
+            t_last = frozen.bert(**en).last_hidden_state
+        s_last = model.bert(**fx).last_hidden_state
+        mask = fx["attention_mask"].bool()
+        loss = ot_loss(
+            cosine_cost(s_last.float(), t_last.float()),
+            uniform_marginals(mask),
+            uniform_marginals(mask),
+            d["reg"],
+            grad_mode=d["grad_mode"],
+            max_iter=d["max_iter"],
+            tol=d["tol"],
+        )
+        loss.mean().backward()
+        opt.step()
+        opt.zero_grad()
+
+    distill = db / _timed(distill_step, repeats, device)
+
+    rb = max(cfg["rerank"]["batch_size"] // scale, 1)
+    rl = cfg["rerank"]["max_length"]
+    model.eval()
+
+    def rerank_step():
+        with torch.inference_mode():
+            model(**_batch(rb, rl, device))
+
+    rerank = rb / _timed(rerank_step, repeats, device)
+    return {
+        "teacher_triples_per_s": teacher,
+        "distill_pairs_per_s": distill,
+        "rerank_pairs_per_s": rerank,
+    }
+
+
+def hours(cfg: dict, rates: dict) -> dict:
+    """Device-hours per stage of the whole run described by ``cfg``."""
+    t, d = cfg["teacher"], cfg["distill"]
+    langs = len(cfg["languages"])
+    queries = cfg["mmarco"].get("max_queries") or DEV_QUERIES
+    pairs = queries * cfg["rerank"]["depth"] * (3 * langs + 1)
+    return {
+        "train_teacher": t["steps"]
+        * t["batch_size"]
+        * t.get("grad_accum", 1)
+        / rates["teacher_triples_per_s"]
+        / 3600,
+        "distill_ot (all languages)": langs
+        * d["steps"]
+        * d["batch_size"]
+        * d.get("grad_accum", 1)
+        / rates["distill_pairs_per_s"]
+        / 3600,
+        "rerank (all runs)": pairs / rates["rerank_pairs_per_s"] / 3600,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--config", default=str(ROOT / "config" / "mmarco.yaml"))
+    parser.add_argument(
+        "--device", default="cuda" if torch.cuda.is_available() else "cpu"
+    )
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--scale",
+        type=int,
+        default=1,
+        help="divide batch sizes by this (a CPU cannot hold them)",
+    )
+    parser.add_argument("--threads", type=int, default=0)
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    cfg = yaml.safe_load(Path(args.config).read_text())
+    device = torch.device(args.device)
+    rates = measure(cfg, device, args.repeats, args.scale)
+    name = torch.cuda.get_device_name(device) if device.type == "cuda" else "CPU"
+    print(
+        json.dumps(
+            {
+                "device": name,
+                "threads": torch.get_num_threads(),
+                "batch_scale": args.scale,
+                **{k: round(v, 2) for k, v in rates.items()},
+                "hours": {k: round(v, 1) for k, v in hours(cfg, rates).items()},
+            },
+            indent=2,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,11 @@
+import _libpath  # noqa: F401  (puts src/ on sys.path)
+
+from optical_clir.data_stages import language
+from optical_clir.logs import script_logging
+
+with script_logging(snakemake.log[0]):  # noqa: F821
+    language(
+        snakemake.wildcards.target,  # noqa: F821
+        dict(snakemake.input.items()),  # noqa: F821
+        dict(snakemake.output.items()),  # noqa: F821
+    )
