@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import hashlib
 
 import pytest
@@ -71,7 +72,14 @@ def test_pivot_files_in_real_formats(generated):
     assert {g for j in qrels.values() for g in j.values()} <= {1, 2}
     assert all(d in docs for j in qrels.values() for d in j)
     triples = read_triples(pivot["triples"])
-    assert len(triples) == syn["train_queries"] * syn["negatives_per_query"]
+    expected = syn["train_queries"] * syn["negatives_per_query"]
+    assert 0.8 * expected <= len(triples) <= expected
+    # mirrored pairs: a passage is as often a positive as a negative, so nothing
+    # about a passage alone predicts the label
+    pos = collections.Counter(p for _, p, _ in triples)
+    neg = collections.Counter(n for _, _, n in triples)
+    balanced = sum(pos[p] == neg[p] for p in set(pos) | set(neg))
+    assert balanced >= 0.8 * len(set(pos) | set(neg))
     # training passages come from their own pool, never from the test collection
     collection = set(docs.values())
     assert not any(pos in collection or neg in collection for _, pos, neg in triples)

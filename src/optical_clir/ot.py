@@ -89,30 +89,38 @@ def sinkhorn(
             f"expected cost (B,n,m), a (B,n), b (B,m); got {tuple(cost.shape)}, "
             f"{tuple(a.shape)}, {tuple(b.shape)}"
         )
-    valid = (a > 0)[:, :, None] & (b > 0)[:, None, :]
     # A row (column) takes part only if its problem has real mass on the other
     # side too; otherwise its potential stays 0 and its plan entries exactly 0.
-    mask_a = valid.any(2)
-    mask_b = valid.any(1)
+    pos_a, pos_b = a > 0, b > 0
+    mask_a = pos_a & pos_b.any(1, keepdim=True)
+    mask_b = pos_b & pos_a.any(1, keepdim=True)
+    padded = not bool(mask_a.all() and mask_b.all())
     target = torch.where(mask_a, a, torch.zeros_like(a))
-    kernel = torch.where(valid, -cost / reg, torch.full_like(cost, _MASKED))
     u = torch.zeros_like(a)
     v = torch.zeros_like(b)
     ones_a, ones_b = torch.ones_like(a), torch.ones_like(b)
     # plan = diag(alpha) K diag(beta), with K = exp(kernel + u + v) the stabilised
-    # kernel; scalings are absorbed into the potentials u, v when they grow.
-    stable = torch.exp(kernel)
+    # kernel; scalings are absorbed into the potentials u, v when they grow. The
+    # log kernel itself is only built when needed (absorption, tiny reg): the
+    # common case costs one multiply and one exp over (B, n, m).
+    kernel = None
+    stable = torch.exp(cost * (-1.0 / reg))
+    if padded:
+        stable = stable.masked_fill(~(mask_a[:, :, None] & mask_b[:, None, :]), 0.0)
     alpha, beta = ones_a, ones_b
     error = float("inf")
     done = 0
     while True:
-        with torch.no_grad():
-            rows = alpha * torch.bmm(stable, beta.unsqueeze(2)).squeeze(2)
-            error = float((rows - target).abs().sum(1).max())
-        if error < tol or done >= max_iter:
-            break
+        if done or max_iter <= 0:  # no check before any iteration has run
+            with torch.no_grad():
+                rows = alpha * torch.bmm(stable, beta.unsqueeze(2)).squeeze(2)
+                error = float((rows - target).abs().sum(1).max())
+            if error < tol or done >= max_iter:
+                break
         steps = min(check_every, max_iter - done)
         new = _scalings(stable, beta, target, b, mask_a, mask_b, steps)
+        if kernel is None and (new is None or _too_big(*new)):
+            kernel = _log_kernel(cost, reg, mask_a, mask_b)
         if new is None:  # under/overflow (tiny reg): exact log-domain round
             u, v = _absorb(u, v, alpha, beta, mask_a, mask_b)
             u, v = _log_round(kernel, u, v, target, b, mask_a, mask_b, steps)
@@ -120,11 +128,7 @@ def sinkhorn(
             alpha, beta = ones_a, ones_b
         else:
             alpha, beta = new
-            with torch.no_grad():
-                big = float(
-                    torch.maximum(alpha.log().abs().max(), beta.log().abs().max())
-                )
-            if big > _ABSORB_AT:
+            if kernel is not None and _too_big(alpha, beta):
                 u, v = _absorb(u, v, alpha, beta, mask_a, mask_b)
                 stable = torch.exp(kernel + u[:, :, None] + v[:, None, :])
                 alpha, beta = ones_a, ones_b
@@ -136,7 +140,21 @@ def sinkhorn(
             SinkhornNotConverged,
             stacklevel=2,
         )
-    return alpha[:, :, None] * stable * beta[:, None, :]
+    plan = alpha[:, :, None] * stable
+    return plan.mul_(beta[:, None, :])  # in place on a fresh tensor: autograd-safe
+
+
+def _too_big(alpha: torch.Tensor, beta: torch.Tensor) -> bool:
+    """Whether a scaling has grown past ``exp(_ABSORB_AT)`` (or shrunk below)."""
+    with torch.no_grad():
+        big = torch.maximum(alpha.log().abs().max(), beta.log().abs().max())
+    return float(big) > _ABSORB_AT
+
+
+def _log_kernel(cost, reg, mask_a, mask_b):
+    """``-cost / reg`` with padding at ``_MASKED``. Shape: (B, n, m)."""
+    valid = mask_a[:, :, None] & mask_b[:, None, :]
+    return (cost * (-1.0 / reg)).masked_fill(~valid, _MASKED)
 
 
 def _scalings(
@@ -157,7 +175,7 @@ def _scalings(
     for _ in range(steps):
         row = torch.bmm(stable, beta.unsqueeze(2)).squeeze(2)
         alpha = torch.where(mask_a, a / torch.where(mask_a, row, ones_a), ones_a)
-        col = torch.bmm(stable.transpose(1, 2), alpha.unsqueeze(2)).squeeze(2)
+        col = torch.bmm(alpha.unsqueeze(1), stable).squeeze(1)  # reads K row-major
         beta = torch.where(mask_b, b / torch.where(mask_b, col, ones_b), ones_b)
     with torch.no_grad():
         ok = bool(

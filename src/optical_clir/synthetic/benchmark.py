@@ -120,7 +120,12 @@ def _training_triples(
         for concept in p.keys:
             by_concept.setdefault(int(concept), []).append(idx)
     triples: list[tuple[str, str, str]] = []
-    for source in rng.permutation(size)[: spec.train_queries]:
+    # Triples come in mirrored pairs: (q(p), p, n) and then (q(n), n, p) with a
+    # fresh query about the negative. Every passage is then as often a positive
+    # as a negative, so nothing about a passage alone (say, how common its
+    # concepts are, which biases hard-negative mining) predicts the label: only
+    # the query-passage relation does.
+    for source in rng.permutation(size)[: max(spec.train_queries // 2, 1)]:
         positive = pool[int(source)]
         text, concepts = world.query(positive, rng)
         relevant = _relevance(pool, by_topic, int(source), concepts, len(pool))
@@ -134,7 +139,15 @@ def _training_triples(
                 neg = int(rng.choice(choices))
                 if neg not in relevant:
                     break
+            if neg in relevant:
+                continue
             triples.append((text, positive.text, pool[neg].text))
+            mirror, mirror_concepts = world.query(pool[neg], rng)
+            mirror_relevant = _relevance(
+                pool, by_topic, neg, mirror_concepts, len(pool)
+            )
+            if int(source) not in mirror_relevant:
+                triples.append((mirror, pool[neg].text, positive.text))
     return triples
 
 
