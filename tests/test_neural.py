@@ -201,3 +201,13 @@ def test_rerank_cache_avoids_rescoring(ranker_dir, tmp_path, caplog):
     second = rerank(run, queries, collection, ranker_dir, **kwargs)
     assert "10 from the cache, 0 to score" in caplog.text
     assert first == second
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="tests the machine without a GPU")
+@pytest.mark.parametrize("preference", ["auto", "cuda"])
+def test_gpu_stage_on_a_cpu_machine_says_so(preference, caplog):
+    from optical_clir.neural.runtime import pick_device
+
+    with caplog.at_level(logging.WARNING, logger="optical_clir.neural.runtime"):
+        assert pick_device(preference) == torch.device("cpu")
+    assert "no CUDA device found: running this GPU stage on the CPU" in caplog.text
