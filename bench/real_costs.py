@@ -132,25 +132,64 @@ def measure(cfg: dict, device: torch.device, repeats: int, scale: int) -> dict:
     }
 
 
-def hours(cfg: dict, rates: dict) -> dict:
-    """Device-hours per stage of the whole run described by ``cfg``."""
-    t, d = cfg["teacher"], cfg["distill"]
+def _fwd_flops(length: int) -> float:
+    """Forward FLOPs per token of an mBERT-sized encoder at sequence ``length``:
+    2 x non-embedding weights plus attention scores and mixing (4 x L x d per
+    layer); LayerNorm, softmax and biases are ignored."""
+    d, ff, layers = MBERT["hidden_size"], MBERT["intermediate_size"], 12
+    weights = layers * (4 * d * d + 2 * d * ff)
+    return 2 * weights + 4 * layers * length * d
+
+
+def work(cfg: dict) -> dict:
+    """Per stage: items (triples, bitext pairs, query-passage pairs) of the whole
+    run and FLOPs per item (at full sequence length: an upper bound, since
+    batches are padded only to their longest sequence)."""
+    t, d, r = cfg["teacher"], cfg["distill"], cfg["rerank"]
     langs = len(cfg["languages"])
     queries = cfg["mmarco"].get("max_queries") or DEV_QUERIES
-    pairs = queries * cfg["rerank"]["depth"] * (3 * langs + 1)
+    tl, dl, rl = t["max_length"], d["max_length"], r["max_length"]
     return {
-        "train_teacher": t["steps"]
-        * t["batch_size"]
-        * t.get("grad_accum", 1)
-        / rates["teacher_triples_per_s"]
-        / 3600,
-        "distill_ot (all languages)": langs
-        * d["steps"]
-        * d["batch_size"]
-        * d.get("grad_accum", 1)
-        / rates["distill_pairs_per_s"]
-        / 3600,
-        "rerank (all runs)": pairs / rates["rerank_pairs_per_s"] / 3600,
+        "train_teacher": (
+            t["steps"] * t["batch_size"] * t.get("grad_accum", 1),
+            2 * tl * 3 * _fwd_flops(tl),
+        ),  # 2 sequences, fwd + bwd
+        "distill_ot (all languages)": (
+            langs * d["steps"] * d["batch_size"] * d.get("grad_accum", 1),
+            dl * 4 * _fwd_flops(dl),
+        ),  # frozen teacher fwd + student fwd/bwd
+        "rerank (all runs)": (
+            queries * r["depth"] * (3 * langs + 1),
+            rl * _fwd_flops(rl),
+        ),
+    }
+
+
+RATE_KEYS = ("teacher_triples_per_s", "distill_pairs_per_s", "rerank_pairs_per_s")
+
+
+def hours(cfg: dict, rates: dict) -> dict:
+    """Device-hours per stage on the measured device."""
+    return {
+        stage: items / rates[key] / 3600
+        for (stage, (items, _)), key in zip(work(cfg).items(), RATE_KEYS, strict=True)
+    }
+
+
+def achieved_tflops(cfg: dict, rates: dict) -> dict:
+    """TFLOP/s the measured device sustained per stage (checks the FLOP model)."""
+    return {
+        stage: rates[key] * flops / 1e12
+        for (stage, (_, flops)), key in zip(work(cfg).items(), RATE_KEYS, strict=True)
+    }
+
+
+def estimated_hours(cfg: dict, peak_tflops: float, utilisation: float) -> dict:
+    """Hours per stage on a device of ``peak_tflops`` used at ``utilisation``."""
+    rate = peak_tflops * 1e12 * utilisation
+    return {
+        stage: items * flops / rate / 3600
+        for stage, (items, flops) in work(cfg).items()
     }
 
 
@@ -168,6 +207,18 @@ def main() -> None:
         help="divide batch sizes by this (a CPU cannot hold them)",
     )
     parser.add_argument("--threads", type=int, default=0)
+    parser.add_argument(
+        "--peak-tflops",
+        type=float,
+        default=989.0,
+        help="dense bf16 peak of the GPU to estimate for (H100 SXM)",
+    )
+    parser.add_argument(
+        "--utilisation",
+        type=float,
+        default=0.3,
+        help="assumed share of that peak a BERT-base job sustains",
+    )
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -183,6 +234,16 @@ def main() -> None:
                 "batch_scale": args.scale,
                 **{k: round(v, 2) for k, v in rates.items()},
                 "hours": {k: round(v, 1) for k, v in hours(cfg, rates).items()},
+                "achieved_tflops": {
+                    k: round(v, 3) for k, v in achieved_tflops(cfg, rates).items()
+                },
+                "estimate": f"{args.peak_tflops:g} TFLOP/s x {args.utilisation:g}",
+                "estimated_hours": {
+                    k: round(v, 2)
+                    for k, v in estimated_hours(
+                        cfg, args.peak_tflops, args.utilisation
+                    ).items()
+                },
             },
             indent=2,
         )
