@@ -218,6 +218,21 @@ def test_placed_file_is_used_without_download(fixture_repo, tmp_path):
         env=_env("http://127.0.0.1:9", tmp_path),
     )
     assert done.returncode == 0 and "Nothing to be done" in done.stdout + done.stderr
+    # every upstream file of the pivot placed by hand (no manifests): the data
+    # preparation plans no download
+    shutil.copytree(
+        root / "mmarco" / "data", tmp_path / HUB / "data", dirs_exist_ok=True
+    )
+    plan = run_snakemake(
+        tmp_path,
+        f"resources/{DATASET}/en/collection.tsv",
+        "--dry-run",
+        configfile=CONFIG,
+        env=_env("http://127.0.0.1:9", tmp_path),
+    )
+    assert plan.returncode == 0, plan.stderr[-2000:]
+    jobs = dict(re.findall(r"^(\w+)\s+(\d+)$", plan.stdout, flags=re.M))
+    assert jobs.get("prepare_pivot") == "1" and "fetch_hub_file" not in jobs
 
 
 def test_dry_run_of_the_real_config_lists_every_job(tmp_path):
