@@ -84,9 +84,10 @@ class FakeHub:
             start = int(re.match(r"bytes=(\d+)-", rng).group(1))
         handler.send_response(206 if start else 200)
         handler.send_header("X-Repo-Commit", COMMIT)
-        handler.send_header("X-Linked-Etag", f'"{hashlib.sha256(data).hexdigest()}"')
+        etag = f'"{hashlib.sha256(data).hexdigest()}"'
+        handler.send_header("X-Linked-Etag", etag)
         handler.send_header("X-Linked-Size", str(len(data)))
-        handler.send_header("ETag", f'"{hashlib.sha256(data).hexdigest()}"')
+        handler.send_header("ETag", etag)
         handler.send_header("Accept-Ranges", "bytes")
         handler.send_header("Content-Length", str(len(data) - start))
         if start:

@@ -43,30 +43,22 @@ def ensure_installed(timeout: int = 600) -> None:
     if not shutil.which("apt-get"):
         raise SlurmUnavailable("slurm-wlm is not installed and there is no apt-get")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    done = subprocess.run(
-        ["apt-get", "install", "-y", "--no-install-recommends", *PACKAGES],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=timeout,
-        check=False,
-    )
-    if done.returncode != 0:
-        update = subprocess.run(
-            ["apt-get", "update"],
-            capture_output=True,
-            env=env,
-            timeout=timeout,
-            check=False,
-        )
-        done = subprocess.run(
-            ["apt-get", "install", "-y", "--no-install-recommends", *PACKAGES],
+
+    def apt(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            ["apt-get", *args],
             capture_output=True,
             text=True,
             env=env,
             timeout=timeout,
             check=False,
         )
+
+    install = ("install", "-y", "--no-install-recommends", *PACKAGES)
+    done = apt(*install)
+    if done.returncode != 0:  # stale package lists: refresh them once
+        update = apt("update")
+        done = apt(*install)
         if update.returncode != 0 or done.returncode != 0:
             raise SlurmUnavailable(
                 f"apt-get install {' '.join(PACKAGES)} failed: "

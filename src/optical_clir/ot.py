@@ -119,19 +119,19 @@ def sinkhorn(
                 break
         steps = min(check_every, max_iter - done)
         new = _scalings(stable, beta, target, b, mask_a, mask_b, steps)
-        if kernel is None and (new is None or _too_big(*new)):
+        big = new is not None and _too_big(*new)
+        if kernel is None and (new is None or big):
             kernel = _log_kernel(cost, reg, mask_a, mask_b)
         if new is None:  # under/overflow (tiny reg): exact log-domain round
             u, v = _absorb(u, v, alpha, beta, mask_a, mask_b)
             u, v = _log_round(kernel, u, v, target, b, mask_a, mask_b, steps)
-            stable = torch.exp(kernel + u[:, :, None] + v[:, None, :])
-            alpha, beta = ones_a, ones_b
+        elif big:  # move the grown scalings into the potentials
+            u, v = _absorb(u, v, *new, mask_a, mask_b)
         else:
             alpha, beta = new
-            if kernel is not None and _too_big(alpha, beta):
-                u, v = _absorb(u, v, alpha, beta, mask_a, mask_b)
-                stable = torch.exp(kernel + u[:, :, None] + v[:, None, :])
-                alpha, beta = ones_a, ones_b
+        if new is None or big:
+            stable = torch.exp(kernel + u[:, :, None] + v[:, None, :])
+            alpha, beta = ones_a, ones_b
         done += steps
     if error >= tol:
         warnings.warn(

@@ -172,11 +172,6 @@ def hub_files(files):
     return {key: f"{HUB}/{path}" for key, path in files.items()}
 
 
-def pivot_files():
-    """Upstream files the English pivot needs."""
-    return mmarco.pivot_files()
-
-
 def language_raw_files(wildcards):
     """A target language's upstream collection and dev queries."""
     return hub_files(mmarco.language_files(wildcards.target))

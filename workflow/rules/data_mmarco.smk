@@ -24,7 +24,7 @@ rule fetch_hub_file:
 
 rule prepare_pivot:
     input:
-        **hub_files(pivot_files()),
+        **hub_files(mmarco.pivot_files()),
     output:
         collection="resources/{dataset}/en/collection.tsv",
         queries="resources/{dataset}/en/queries.tsv",
