@@ -84,6 +84,21 @@ def _relevance(
     return grades
 
 
+def _relevant_set(
+    by_concept: Mapping[int, list[int]], source: int, concepts: list[int]
+) -> set[int]:
+    """Every passage :func:`_relevance` would grade, without a limit.
+
+    Passages about at least two of the query's (topical, hence same-topic)
+    concepts, found through the concept index instead of a scan of the topic.
+    """
+    counts: dict[int, int] = {}
+    for concept in set(concepts):
+        for idx in by_concept.get(concept, ()):
+            counts[idx] = counts.get(idx, 0) + 1
+    return {source} | {idx for idx, n in counts.items() if n >= 2}
+
+
 def _write_pretrain(
     path: str | Path,
     world: World,
@@ -128,10 +143,8 @@ def _training_triples(
     for source in rng.permutation(size)[: max(spec.train_queries // 2, 1)]:
         positive = pool[int(source)]
         text, concepts = world.query(positive, rng)
-        relevant = _relevance(pool, by_topic, int(source), concepts, len(pool))
-        hard = sorted(
-            {i for c in concepts for i in by_concept.get(c, ())} - set(relevant)
-        )
+        relevant = _relevant_set(by_concept, int(source), concepts)
+        hard = sorted({i for c in concepts for i in by_concept.get(c, ())} - relevant)
         for _ in range(spec.negatives_per_query):
             choices = hard if hard and rng.random() < 0.8 else by_topic[positive.topic]
             neg = int(source)
@@ -143,10 +156,7 @@ def _training_triples(
                 continue
             triples.append((text, positive.text, pool[neg].text))
             mirror, mirror_concepts = world.query(pool[neg], rng)
-            mirror_relevant = _relevance(
-                pool, by_topic, neg, mirror_concepts, len(pool)
-            )
-            if int(source) not in mirror_relevant:
+            if int(source) not in _relevant_set(by_concept, neg, mirror_concepts):
                 triples.append((mirror, pool[neg].text, positive.text))
     return triples
 
