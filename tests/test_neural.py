@@ -9,12 +9,24 @@ import signal
 import pytest
 import torch
 from safetensors.torch import load_file
-from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast
+from transformers import (
+    BertConfig,
+    BertForSequenceClassification,
+    BertTokenizerFast,
+    RobertaConfig,
+)
 
 from optical_clir.neural import checkpoint
-from optical_clir.neural.cross_encoder import load_ranker, score_pairs, train_teacher
+from optical_clir.neural.cross_encoder import (
+    load_ranker,
+    save_ranker,
+    score_pairs,
+    tie_query_key,
+    train_teacher,
+)
 from optical_clir.neural.distill import OpticalLoss, distill, resolve_layers
 from optical_clir.neural.encoder import train_tokenizer
+from optical_clir.neural.max_pool_ranker import BertMaxPoolRanker
 from optical_clir.neural.rerank import rerank
 
 CPU = torch.device("cpu")
@@ -74,6 +86,16 @@ def bitext(tmp_path_factory):
     return path
 
 
+@pytest.fixture(scope="module")
+def max_ranker_dir(ranker_dir, tmp_path_factory):
+    """The same encoder with the max-pooling head (fresh, seeded)."""
+    torch.manual_seed(1)
+    model, tokenizer = load_ranker(ranker_dir, pooling="max")
+    out = tmp_path_factory.mktemp("max") / "model"
+    save_ranker(model, tokenizer, out)
+    return out
+
+
 def _weights(path):
     return load_file(str(path / "model.safetensors"))
 
@@ -85,8 +107,10 @@ def test_tokenizer_round_trip(ranker_dir):
     assert tokenizer.decode(ids, skip_special_tokens=True) == "alpha beta"
 
 
-def test_score_pairs_keeps_input_order(ranker_dir):
-    model, tokenizer = load_ranker(ranker_dir)
+@pytest.mark.parametrize("head", ["cls", "max"])
+def test_score_pairs_keeps_input_order(head, ranker_dir, max_ranker_dir):
+    # also: padding never changes a score (the max head masks padded positions)
+    model, tokenizer = load_ranker(ranker_dir if head == "cls" else max_ranker_dir)
     pairs = [(_sentence(i), _sentence(i + 3) * (1 + i % 3)) for i in range(11)]
     batched = score_pairs(model, tokenizer, pairs, 4, 64, CPU, progress=False)
     single = [
@@ -163,7 +187,42 @@ def test_killed_distillation_resumes_to_the_same_weights(ranker_dir, bitext, tmp
         torch.testing.assert_close(a[key], b[key], atol=0, rtol=0)
 
 
-def test_teacher_learns_english_triples(ranker_dir, tmp_path):
+def test_saved_head_is_the_head_loaded(ranker_dir, max_ranker_dir):
+    assert type(load_ranker(ranker_dir)[0]) is BertForSequenceClassification
+    model, _ = load_ranker(max_ranker_dir)
+    assert type(model) is BertMaxPoolRanker
+    saved = _weights(max_ranker_dir)
+    assert not any("pooler" in key for key in saved)
+    for key, value in model.state_dict().items():
+        torch.testing.assert_close(value, saved[key], atol=0, rtol=0)
+
+
+def test_max_head_needs_a_bert_encoder(ranker_dir, tmp_path):
+    RobertaConfig(
+        vocab_size=50,
+        hidden_size=16,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=32,
+    ).save_pretrained(tmp_path)
+    BertTokenizerFast.from_pretrained(ranker_dir).save_pretrained(tmp_path)
+    with pytest.raises(ValueError, match="teacher.pooling: max needs a BERT encoder"):
+        load_ranker(tmp_path, pooling="max")
+
+
+def test_tied_keys_start_as_queries(ranker_dir, tmp_path):
+    model, _ = load_ranker(ranker_dir, pooling="max")
+    tie_query_key(model)
+    for layer in model.bert.encoder.layer:
+        attention = layer.attention.self
+        torch.testing.assert_close(attention.key.weight, attention.query.weight)
+        torch.testing.assert_close(attention.key.bias, attention.query.bias)
+    with pytest.raises(ValueError, match="teacher.tie_query_key"):
+        tie_query_key(torch.nn.Linear(2, 2))
+
+
+@pytest.mark.parametrize("pooling", ["cls", "max"])
+def test_teacher_learns_english_triples(pooling, ranker_dir, tmp_path):
     triples = tmp_path / "triples.tsv"
     rows = []
     for i in range(40):
@@ -177,13 +236,16 @@ def test_teacher_learns_english_triples(ranker_dir, tmp_path):
         "batch_size": 8,
         "lr": 3e-3,
         "max_length": 64,
+        "pooling": pooling,
+        "tie_query_key": pooling == "max",
         "checkpoint_every": 50,
     }
     stats = train_teacher(
         ranker_dir, triples, params, tmp_path / "t", tmp_path / "ck", 0, CPU
     )
     assert stats["last_loss"] < stats["first_loss"]
-    assert (tmp_path / "t" / "model.safetensors").exists()
+    expected = {"cls": "BertForSequenceClassification", "max": "BertMaxPoolRanker"}
+    assert type(load_ranker(tmp_path / "t")[0]).__name__ == expected[pooling]
 
 
 def test_rerank_cache_avoids_rescoring(ranker_dir, tmp_path, caplog):

@@ -1,8 +1,10 @@
 """Cross-encoder rankers: ``[CLS] query [SEP] passage [SEP]`` -> one relevance logit.
 
 The teacher is the encoder plus a scoring head (``AutoModelForSequenceClassification``
-with one label), fine-tuned on English training triples with a pairwise softmax
-loss. Models load without ``trust_remote_code`` and save as safetensors.
+with one label over ``[CLS]``, or a max over token states:
+:mod:`optical_clir.neural.max_pool_ranker`), fine-tuned on English training
+triples with a pairwise softmax loss. Models load without ``trust_remote_code``
+and save as safetensors.
 """
 
 from __future__ import annotations
@@ -14,26 +16,89 @@ from pathlib import Path
 import numpy as np
 import torch
 from tqdm import tqdm
-from transformers import AutoModelForSequenceClassification, AutoTokenizer
+from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
 
 from optical_clir.atomic import atomic_dir
 from optical_clir.fingerprint import fingerprint
 from optical_clir.formats import read_triples
+from optical_clir.neural.max_pool_ranker import BertMaxPoolRanker
 from optical_clir.neural.runtime import autocast, autocast_dtype, set_seed
 from optical_clir.neural.trainer import TrainSpec, train
 
 logger = logging.getLogger(__name__)
 
 
-def load_ranker(path: str | Path, device: torch.device | None = None):
-    """Load a cross-encoder (or an encoder, adding a fresh 1-logit head)."""
+POOLINGS = ("cls", "max")
+
+
+def load_ranker(
+    path: str | Path, device: torch.device | None = None, pooling: str | None = None
+):
+    """Load a cross-encoder, or an encoder with a fresh 1-logit head.
+
+    Parameters
+    ----------
+    path:
+        Directory (or hub id) with ``config.json``, safetensors weights and a tokenizer.
+    pooling:
+        Head for a fresh model: ``cls`` (``AutoModelForSequenceClassification``)
+        or ``max`` (:class:`BertMaxPoolRanker`). None: the head the saved
+        model has (``cls`` for a bare encoder).
+    """
     tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=False)
-    model = AutoModelForSequenceClassification.from_pretrained(
-        path, num_labels=1, trust_remote_code=False, use_safetensors=True
-    )
+    config = AutoConfig.from_pretrained(path, trust_remote_code=False)
+    if pooling is None:
+        saved = (config.architectures or [""])[0]
+        pooling = "max" if saved == BertMaxPoolRanker.__name__ else "cls"
+    if pooling not in POOLINGS:
+        raise ValueError(f"pooling must be one of {POOLINGS}, not {pooling!r}")
+    if pooling == "max" and config.model_type != "bert":
+        raise ValueError(
+            f"teacher.pooling: max needs a BERT encoder, {path} is a "
+            f"{config.model_type!r} model; use pooling: cls"
+        )
+    if pooling == "max":
+        model = BertMaxPoolRanker.from_pretrained(path, use_safetensors=True)
+    else:
+        model = AutoModelForSequenceClassification.from_pretrained(
+            path, num_labels=1, trust_remote_code=False, use_safetensors=True
+        )
     if device is not None:
         model.to(device)
     return model, tokenizer
+
+
+def tie_query_key(model) -> None:
+    """Start every self-attention layer with its key projection equal to its query
+    projection (weights and biases).
+
+    The attention logit between tokens x and y is then ``x W W^T y``, a positive
+    semi-definite form, so identical tokens (a query word and its occurrence in
+    the passage) attend to each other from the first step: a lexical-matching
+    prior for a cross-encoder whose encoder has never seen a query-passage
+    pair. Fine-tuning then moves the two projections apart freely.
+
+    Raises
+    ------
+    ValueError
+        For a model without BERT-style ``attention.self.query``/``key`` layers.
+    """
+    layers = [
+        module
+        for name, module in model.named_modules()
+        if name.endswith("attention.self")
+        and hasattr(module, "query")
+        and hasattr(module, "key")
+    ]
+    if not layers:
+        raise ValueError(
+            "teacher.tie_query_key: the model has no BERT-style self-attention "
+            "(attention.self.query/key); set it to false"
+        )
+    with torch.no_grad():
+        for attention in layers:
+            attention.key.weight.copy_(attention.query.weight)
+            attention.key.bias.copy_(attention.query.bias)
 
 
 def save_ranker(model, tokenizer, out: str | Path) -> None:
@@ -56,13 +121,17 @@ def train_teacher(
     """Fine-tune the English teacher on ``query<TAB>positive<TAB>negative`` triples.
 
     Loss: softmax cross-entropy over (positive, negative) logits per triple,
-    i.e. pairwise RankNet-style; ``params['max_triples']`` caps the sample.
+    i.e. pairwise RankNet-style; ``params['max_triples']`` caps the sample and
+    ``params['pooling']`` picks the scoring head (see :func:`load_ranker`);
+    ``params['tie_query_key']`` starts attention from :func:`tie_query_key`.
     """
     set_seed(seed)
     triples = read_triples(triples_path)
     if params.get("max_triples"):
         triples = triples[: params["max_triples"]]
-    model, tokenizer = load_ranker(encoder)
+    model, tokenizer = load_ranker(encoder, pooling=params.get("pooling", "cls"))
+    if params.get("tie_query_key"):
+        tie_query_key(model)
     batch_size = params["batch_size"]
 
     def loss_fn(step: int, micro: int) -> torch.Tensor:
@@ -91,7 +160,7 @@ def train_teacher(
         device,
         precision,
         desc="teacher",
-        context=fingerprint(encoder, triples_path),
+        context=fingerprint(encoder, triples_path, settings={**params, "seed": seed}),
     )
     save_ranker(model, tokenizer, out)
     return stats

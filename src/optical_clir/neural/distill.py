@@ -175,7 +175,9 @@ def distill(
         device,
         precision,
         desc="optical",
-        context=fingerprint(teacher_dir, bitext_path),
+        context=fingerprint(
+            teacher_dir, bitext_path, settings={**params, "seed": seed}
+        ),
     )
     save_ranker(student, tokenizer, out)
     if math.isnan(stats["last_loss"]):

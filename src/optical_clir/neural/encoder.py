@@ -140,7 +140,9 @@ def pretrain_mlm(
         device,
         precision,
         desc="mlm",
-        context=fingerprint(tokenizer_dir, *corpora),
+        context=fingerprint(
+            tokenizer_dir, *corpora, settings={**arch, **pretrain, "seed": seed}
+        ),
     )
     with atomic_dir(out) as tmp:
         model.bert.save_pretrained(tmp, safe_serialization=True)

@@ -1,0 +1,74 @@
+"""A BERT cross-encoder whose scoring head max-pools over all token states.
+
+The standard cross-encoder head (``BertForSequenceClassification``) reads the
+``[CLS]`` state only. A pretrained mBERT has learnt to summarise a pair there
+(next-sentence prediction), but the simulation's 2-layer BERT, trained for
+minutes, never routes the query-passage match signal into ``[CLS]``: with that
+head its held-out pairwise accuracy stays at chance while the training loss
+falls (it memorises), whereas a max over the token states reaches 0.73 on the
+same data and steps (README, "Where the simulation stands"). ``teacher.pooling``
+picks the head; the real run keeps ``cls``.
+
+The class lives in this package (no ``trust_remote_code``); weights are saved and
+loaded as safetensors through the usual ``save_pretrained``/``from_pretrained``.
+"""
+
+from __future__ import annotations
+
+import torch
+from transformers import BertModel, BertPreTrainedModel
+from transformers.modeling_outputs import SequenceClassifierOutput
+
+
+class BertMaxPoolRanker(BertPreTrainedModel):
+    """BERT encoder + ``Linear(hidden, 1)`` over the element-wise max of the
+    non-padding token states.
+
+    Parameters
+    ----------
+    config:
+        A ``BertConfig``; ``num_labels`` is forced to 1.
+    """
+
+    def __init__(self, config):
+        config.num_labels = 1
+        super().__init__(config)
+        self.bert = BertModel(config, add_pooling_layer=False)
+        self.classifier = torch.nn.Linear(config.hidden_size, 1)
+        self.post_init()
+
+    def forward(
+        self,
+        input_ids: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        token_type_ids: torch.Tensor | None = None,
+        output_hidden_states: bool | None = None,
+        **kwargs,
+    ) -> SequenceClassifierOutput:
+        """Relevance logits.
+
+        Parameters
+        ----------
+        input_ids, attention_mask, token_type_ids:
+            Shape: (batch, length).
+
+        Returns
+        -------
+        SequenceClassifierOutput
+            ``logits`` of shape (batch, 1); ``hidden_states`` when asked for.
+        """
+        out = self.bert(
+            input_ids=input_ids,
+            attention_mask=attention_mask,
+            token_type_ids=token_type_ids,
+            output_hidden_states=output_hidden_states,
+            **kwargs,
+        )
+        states = out.last_hidden_state  # (batch, length, hidden)
+        if attention_mask is not None:
+            padding = ~attention_mask.bool().unsqueeze(-1)  # (batch, length, 1)
+            states = states.masked_fill(padding, torch.finfo(states.dtype).min)
+        pooled = states.max(dim=1).values  # (batch, hidden)
+        return SequenceClassifierOutput(
+            logits=self.classifier(pooled), hidden_states=out.hidden_states
+        )
