@@ -4,7 +4,10 @@
 Pairs are the BM25 candidates of the demo (English queries, a target language's
 passages) when the workflow has run, else generated text. Both rankers score
 exactly the same pairs with the same max length and batch size; their scores
-are checked to agree.
+are checked to agree. ``CrossEncoder`` only knows the ``[CLS]`` head, so a
+teacher with the max-pooling head (``teacher.pooling: max``) is benchmarked as
+its encoder with a seeded ``[CLS]`` head, saved to a temporary directory: the
+same network up to the pooling of one vector per pair.
 
 Usage::
 
@@ -18,6 +21,7 @@ import argparse
 import json
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -28,7 +32,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from optical_clir.formats import read_collection, read_queries, read_run  # noqa: E402
-from optical_clir.neural.cross_encoder import load_ranker, score_pairs  # noqa: E402
+from optical_clir.neural.cross_encoder import (  # noqa: E402
+    load_ranker,
+    save_ranker,
+    score_pairs,
+)
 
 
 def _pairs(dataset: str, lang: str, limit: int) -> list[tuple[str, str]]:
@@ -59,9 +67,13 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     pairs = _pairs(args.dataset, args.lang, args.pairs)
-    model, tokenizer = load_ranker(args.model, device)
+    scratch = tempfile.TemporaryDirectory()
+    torch.manual_seed(0)
+    path = Path(scratch.name) / "cls"
+    save_ranker(*load_ranker(args.model, pooling="cls"), path)
+    model, tokenizer = load_ranker(path, device)
     reference = CrossEncoder(
-        str(args.model),
+        str(path),
         num_labels=1,
         max_length=args.max_length,
         device=str(device),

@@ -87,3 +87,12 @@ def test_share_closed_is_undefined_without_a_transfer_gap():
     out = summary(table).set_index("method")
     assert np.isnan(out.loc["optical", "closed_high"])
     assert np.isnan(out.loc["optical", "closed_low"])
+
+
+def test_findings_read_the_numbers():
+    from optical_clir.report import findings
+
+    lines = findings(summary(_table()), pd.DataFrame(), 0.05)
+    # zero-shot keeps 0.31 / 0.51 (high) and 0.10 / 0.50 (low) of teacher_en
+    assert any("Zero-shot keeps 61% of teacher_en's nDCG@10" in x for x in lines)
+    assert any("and 20% in low-resource" in x for x in lines)

@@ -101,6 +101,17 @@ def findings(summary: pd.DataFrame, sig: pd.DataFrame, alpha: float) -> list[str
                 "differences between the neural methods say little about "
                 "cross-lingual transfer in this run."
             )
+    if {"zeroshot", "teacher_en"} <= set(by.index):
+        kept = []
+        for group in ("high", "low"):
+            ceiling = by.loc["teacher_en", f"{group}_mean"]
+            score = by.loc["zeroshot", f"{group}_mean"]
+            kept.append(score / ceiling if ceiling else float("nan"))
+        lines.append(
+            f"- Zero-shot keeps {_pct(kept[0])} of teacher_en's nDCG@10 in "
+            f"high-resource and {_pct(kept[1])} in low-resource languages (same "
+            "candidates, English originals for teacher_en)."
+        )
     if {"zeroshot", "optical"} <= set(by.index):
         zs, op = by.loc["zeroshot", "gap"], by.loc["optical", "gap"]
         verb = "narrows" if abs(op) < abs(zs) else "does not narrow"

@@ -5,8 +5,8 @@ The standard cross-encoder head (``BertForSequenceClassification``) reads the
 (next-sentence prediction), but the simulation's 2-layer BERT, trained for
 minutes, never routes the query-passage match signal into ``[CLS]``: with that
 head its held-out pairwise accuracy stays at chance while the training loss
-falls (it memorises), whereas a max over the token states reaches 0.73 on the
-same data and steps (README, "Where the simulation stands"). ``teacher.pooling``
+falls (it memorises), whereas a max over the token states learns matching
+(measurements in the README, "Where the simulation stands"). ``teacher.pooling``
 picks the head; the real run keeps ``cls``.
 
 The class lives in this package (no ``trust_remote_code``); weights are saved and
