@@ -115,9 +115,14 @@ def findings(summary: pd.DataFrame, sig: pd.DataFrame, alpha: float) -> list[str
     if {"zeroshot", "optical"} <= set(by.index):
         zs, op = by.loc["zeroshot", "gap"], by.loc["optical", "gap"]
         verb = "narrows" if abs(op) < abs(zs) else "does not narrow"
+        lower = all(
+            by.loc["optical", f"{g}_mean"] < by.loc["zeroshot", f"{g}_mean"]
+            for g in ("high", "low")
+        )
+        why = ", but both groups score lower than zero-shot" if lower else ""
         lines.append(
             f"- The high/low gap {verb} with OPTICAL: {zs:+.3f} (zero-shot) -> "
-            f"{op:+.3f} (OPTICAL)."
+            f"{op:+.3f} (OPTICAL){why}."
         )
         lines.append(
             "- Share of the zero-shot transfer gap (teacher_en - zeroshot) closed by "
