@@ -104,7 +104,7 @@ def sinkhorn(
     # log kernel itself is only built when needed (absorption, tiny reg): the
     # common case costs one multiply and one exp over (B, n, m).
     kernel = None
-    stable = torch.exp(cost * (-1.0 / reg))
+    stable = (cost * (-1.0 / reg)).exp_()  # one fresh (B, n, m) buffer, not two
     if padded:
         stable = stable.masked_fill(~(mask_a[:, :, None] & mask_b[:, None, :]), 0.0)
     alpha, beta = ones_a, ones_b
@@ -140,8 +140,10 @@ def sinkhorn(
             SinkhornNotConverged,
             stacklevel=2,
         )
-    plan = alpha[:, :, None] * stable
-    return plan.mul_(beta[:, None, :])  # in place on a fresh tensor: autograd-safe
+    if stable.requires_grad:  # autograd needs exp's output: scale a copy
+        plan = alpha[:, :, None] * stable
+        return plan.mul_(beta[:, None, :])  # in place on a fresh tensor
+    return stable.mul_(alpha[:, :, None]).mul_(beta[:, None, :])  # our own buffer
 
 
 def _too_big(alpha: torch.Tensor, beta: torch.Tensor) -> bool:
