@@ -114,8 +114,8 @@ def _write_pretrain(
             handle.write((language.translate(text) if language else text) + "\n")
 
 
-def _training_triples(
-    world: World, spec: BenchmarkSpec, seed: int
+def training_triples(
+    world: World, spec: BenchmarkSpec, seed: int, stream_name: str = "train"
 ) -> list[tuple[str, str, str]]:
     """English training triples drawn from their own passage pool.
 
@@ -124,8 +124,10 @@ def _training_triples(
     passages are positives; it has to learn query-passage matching. Negatives
     are, like MS MARCO's BM25-mined ones, mostly non-relevant passages that share
     a query concept (lexically close), else any passage of the same topic.
+    Another ``stream_name`` draws a fresh pool of the same world (held-out
+    triples for diagnostics, as in ``bench/teacher_probe.py``).
     """
-    rng = stream(seed, "train")
+    rng = stream(seed, stream_name)
     size = spec.train_queries * (1 + spec.negatives_per_query)
     pool = [world.passage(rng) for _ in range(size)]
     by_topic: dict[int, list[int]] = {}
@@ -203,7 +205,7 @@ def generate_pivot(
     write_pairs(out["queries_en"], queries)
     write_qrels(out["qrels"], qrels)
 
-    triples = _training_triples(world, spec, seed)
+    triples = training_triples(world, spec, seed)
     write_triples(out["triples"], triples)
     lines = round(spec.pretrain_passages * spec.pivot_pretrain_share)
     _write_pretrain(out["pretrain"], world, lines, seed, "en", None)
