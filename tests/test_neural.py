@@ -146,6 +146,22 @@ def test_optical_loss_decreases_with_training(ranker_dir, bitext, tmp_path):
     assert stats["last_loss"] < stats["first_loss"]
 
 
+def test_embeddings_only_distillation_moves_only_token_embeddings(
+    ranker_dir, bitext, tmp_path
+):
+    params = {
+        **DISTILL,
+        "trainable": "embeddings",
+        "steps": 40,
+        "checkpoint_every": 100,
+    }
+    stats = distill(ranker_dir, bitext, params, tmp_path / "s", tmp_path / "ck", 1, CPU)
+    before, after = _weights(ranker_dir), _weights(tmp_path / "s")
+    moved = {k for k in before if not torch.equal(before[k], after[k])}
+    assert moved == {"bert.embeddings.word_embeddings.weight"}
+    assert stats["last_loss"] < stats["first_loss"]
+
+
 def test_killed_distillation_resumes_to_the_same_weights(ranker_dir, bitext, tmp_path):
     straight = tmp_path / "straight"
     distill(ranker_dir, bitext, DISTILL, straight, tmp_path / "ck1", 3, CPU)

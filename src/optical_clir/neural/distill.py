@@ -63,6 +63,19 @@ def resolve_layers(layers: Sequence[int], n_hidden_states: int) -> list[int]:
     return sorted(set(out))
 
 
+def freeze_all_but_embeddings(model: torch.nn.Module) -> None:
+    """Leave only the input token embeddings (shape: (vocab_size, hidden)) trainable.
+
+    Every other weight (positions, layer norms, attention, the scoring head) is
+    shared by English and the target language and holds the teacher's matching
+    knowledge; with ``distill.trainable: embeddings`` the alignment loss can
+    only move token rows, which for a target-language token means its meaning.
+    """
+    embeddings = model.get_input_embeddings().weight
+    for parameter in model.parameters():
+        parameter.requires_grad_(parameter is embeddings)
+
+
 class OpticalLoss:
     """The OT alignment loss between teacher (English) and student (foreign) tokens.
 
@@ -147,17 +160,21 @@ def distill(
     pairs = read_bitext(bitext_path)
     teacher, tokenizer = load_ranker(teacher_dir)
     student, _ = load_ranker(teacher_dir)
+    if params.get("trainable", "all") == "embeddings":
+        freeze_all_but_embeddings(student)
     idf = None
     if params["marginals"] == "idf":
         idf = idf_table(tokenizer, [e for e, _ in pairs] + [f for _, f in pairs])
     loss = OpticalLoss(teacher, student, tokenizer, params, device, idf)
     logger.info(
-        "OPTICAL: %d bitext pairs, layers %s, reg %g, %s marginals, %s gradients",
+        "OPTICAL: %d bitext pairs, layers %s, reg %g, %s marginals, %s gradients, "
+        "training %s",
         len(pairs),
         loss.layers,
         params["reg"],
         params["marginals"],
         params["grad_mode"],
+        params.get("trainable", "all"),
     )
     batch_size = params["batch_size"]
 
