@@ -25,7 +25,7 @@ from optical_clir.neural.cross_encoder import (
     train_teacher,
 )
 from optical_clir.neural.distill import OpticalLoss, distill, resolve_layers
-from optical_clir.neural.encoder import train_tokenizer
+from optical_clir.neural.encoder import _canonical_order, train_tokenizer
 from optical_clir.neural.max_pool_ranker import BertMaxPoolRanker
 from optical_clir.neural.rerank import rerank
 
@@ -98,6 +98,20 @@ def max_ranker_dir(ranker_dir, tmp_path_factory):
 
 def _weights(path):
     return load_file(str(path / "model.safetensors"))
+
+
+def test_tokenizer_pieces_come_in_a_canonical_order(ranker_dir, tmp_path):
+    # WordPiece training breaks ties in hash-map order (huggingface/tokenizers
+    # #1794): the same pieces can come out in another order, i.e. other ids.
+    # The saved vocabulary is therefore rewritten: specials, then sorted pieces.
+    train_tokenizer([ranker_dir.parent / "corpus.txt"], 200, tmp_path / "t")
+    pieces = (tmp_path / "t" / "vocab.txt").read_text().splitlines()
+    assert pieces[:5] == ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    assert pieces[5:] == sorted(pieces[5:])
+    shuffled = tmp_path / "vocab.txt"
+    shuffled.write_text("\n".join(pieces[:5] + pieces[5:][::-1]) + "\n")
+    _canonical_order(shuffled)
+    assert shuffled.read_text().splitlines() == pieces
 
 
 def test_tokenizer_round_trip(ranker_dir):

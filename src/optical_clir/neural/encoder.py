@@ -25,6 +25,22 @@ logger = logging.getLogger(__name__)
 SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 
 
+def _canonical_order(vocab: Path) -> None:
+    """Rewrite ``vocab`` as the special tokens, then every other piece sorted.
+
+    The WordPiece trainer breaks frequency ties in hash-map order, which differs
+    between processes: the same corpus gives the same pieces in a different
+    order (different ids), so nothing downstream would be reproducible. Piece
+    order does not change how text is split (longest match first).
+    """
+    pieces = vocab.read_text(encoding="utf-8").splitlines()
+    head = pieces[: len(SPECIAL_TOKENS)]
+    if head != list(SPECIAL_TOKENS):
+        raise RuntimeError(f"{vocab}: expected {SPECIAL_TOKENS} first, got {head}")
+    body = sorted(pieces[len(SPECIAL_TOKENS) :])
+    vocab.write_text("\n".join(head + body) + "\n", encoding="utf-8")
+
+
 def train_tokenizer(
     corpora: Sequence[str | Path], vocab_size: int, out: str | Path
 ) -> int:
@@ -44,6 +60,7 @@ def train_tokenizer(
     )
     with atomic_dir(out) as tmp:
         wordpiece.save_model(str(tmp))
+        _canonical_order(tmp / "vocab.txt")
         tokenizer = BertTokenizerFast(
             vocab=str(tmp / "vocab.txt"), do_lower_case=True, strip_accents=False
         )
