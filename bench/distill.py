@@ -27,7 +27,10 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from optical_clir.formats import read_bitext  # noqa: E402
 from optical_clir.neural.cross_encoder import load_ranker  # noqa: E402
-from optical_clir.neural.distill import OpticalLoss  # noqa: E402
+from optical_clir.neural.distill import (  # noqa: E402
+    OpticalLoss,
+    freeze_all_but_embeddings,
+)
 from optical_clir.ot import cosine_cost, ot_loss  # noqa: E402
 
 
@@ -49,6 +52,7 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--max-length", type=int, default=64)
     parser.add_argument("--layers", type=int, nargs="+", default=[-1])
+    parser.add_argument("--trainable", choices=["all", "embeddings"], default="all")
     parser.add_argument("--reg", type=float, default=0.1)
     parser.add_argument("--grad-mode", default="envelope")
     parser.add_argument("--steps", type=int, default=20)
@@ -69,8 +73,11 @@ def main() -> None:
     }
     teacher, tokenizer = load_ranker(args.teacher)
     student, _ = load_ranker(args.teacher)
+    if args.trainable == "embeddings":
+        freeze_all_but_embeddings(student)
     loss = OpticalLoss(teacher, student, tokenizer, params, device)
-    optimizer = torch.optim.AdamW(student.parameters(), lr=1e-4)
+    trainable = [p for p in student.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(trainable, lr=1e-4)
     pairs = read_bitext(args.bitext)
     rows = []
     for step in range(args.steps + 3):
