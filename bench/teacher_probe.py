@@ -41,6 +41,7 @@ from optical_clir.neural.cross_encoder import (  # noqa: E402
     score_pairs,
     train_teacher,
 )
+from optical_clir.neural.rerank import rerank  # noqa: E402
 from optical_clir.synthetic.benchmark import BenchmarkSpec, training_triples  # noqa: E402
 from optical_clir.synthetic.world import World  # noqa: E402
 
@@ -81,46 +82,24 @@ def main() -> None:
             seed,
             cpu,
         )
-        model, tokenizer = load_ranker(Path(tmp) / "teacher")
+        teacher = Path(tmp) / "teacher"
+        model, tokenizer = load_ranker(teacher)
         length = params["max_length"]
-        pos = score_pairs(
-            model,
-            tokenizer,
-            [(q, p) for q, p, _ in held_out],
+        # positives then negatives, scored in one call: (2 * len(held_out),)
+        pairs = [(q, p) for q, p, _ in held_out] + [(q, n) for q, _, n in held_out]
+        scores = score_pairs(model, tokenizer, pairs, 64, length, cpu, progress=False)
+        pos, neg = np.split(scores, 2)
+        reranked = rerank(
+            read_run(out / "en" / "bm25.trec"),
+            read_queries(res / "queries.tsv"),
+            read_collection(res / "collection.tsv"),
+            teacher,
+            args.depth,
             64,
             length,
             cpu,
-            progress=False,
+            Path(tmp) / "scores.tsv",
         )
-        neg = score_pairs(
-            model,
-            tokenizer,
-            [(q, n) for q, _, n in held_out],
-            64,
-            length,
-            cpu,
-            progress=False,
-        )
-        run = read_run(out / "en" / "bm25.trec")
-        queries = read_queries(res / "queries.tsv")
-        docs = read_collection(res / "collection.tsv")
-        pairs = [
-            (qid, d)
-            for qid, hits in run.items()
-            for d in sorted(hits, key=lambda d: (-hits[d], d))[: args.depth]
-        ]
-        scores = score_pairs(
-            model,
-            tokenizer,
-            [(queries[q], docs[d]) for q, d in pairs],
-            64,
-            length,
-            cpu,
-            progress=False,
-        )
-        reranked: dict[str, dict[str, float]] = {}
-        for (qid, d), score in zip(pairs, scores, strict=True):
-            reranked.setdefault(qid, {})[d] = float(score)
         write_run(Path(tmp) / "run.trec", reranked, tag="probe")
         metrics, _ = evaluate_run(
             Path(tmp) / "run.trec", res / "qrels.txt", res / "queries.tsv"
