@@ -27,10 +27,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from optical_clir.formats import read_bitext  # noqa: E402
 from optical_clir.neural.cross_encoder import load_ranker  # noqa: E402
-from optical_clir.neural.distill import (  # noqa: E402
-    OpticalLoss,
-    freeze_all_but_embeddings,
-)
+from optical_clir.neural.distill import OpticalLoss, set_trainable  # noqa: E402
 from optical_clir.ot import cosine_cost, ot_loss  # noqa: E402
 
 
@@ -52,7 +49,10 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--max-length", type=int, default=64)
     parser.add_argument("--layers", type=int, nargs="+", default=[-1])
-    parser.add_argument("--trainable", choices=["all", "embeddings"], default="all")
+    parser.add_argument(
+        "--trainable", choices=["all", "embeddings", "lower"], default="all"
+    )
+    parser.add_argument("--lower-layers", type=int, default=1)
     parser.add_argument("--reg", type=float, default=0.1)
     parser.add_argument("--grad-mode", default="envelope")
     parser.add_argument("--steps", type=int, default=20)
@@ -70,11 +70,12 @@ def main() -> None:
         "max_iter": 200,
         "tol": 1e-3,
         "max_length": args.max_length,
+        "trainable": args.trainable,
+        "lower_layers": args.lower_layers,
     }
     teacher, tokenizer = load_ranker(args.teacher)
     student, _ = load_ranker(args.teacher)
-    if args.trainable == "embeddings":
-        freeze_all_but_embeddings(student)
+    set_trainable(student, params)
     loss = OpticalLoss(teacher, student, tokenizer, params, device)
     trainable = [p for p in student.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(trainable, lr=1e-4)

@@ -131,7 +131,25 @@ def validate_config(
                 "synthetic.passage_words", "the minimum exceeds the maximum", source
             )
     _check_real_data(config, source)
+    if config["source"] == "bible":
+        _check_bible(config, source)
+    if config["model"]["prune_vocab"] and config["model"]["encoder"] is None:
+        raise ConfigError(
+            "model.prune_vocab",
+            "only a pretrained encoder (model.encoder) has a vocabulary to prune; the "
+            "tiny BERT's is trained on this data already",
+            source,
+        )
     if config["model"]["encoder"] is None:  # the tiny BERT: its depth is known now
+        if config["distill"]["trainable"] == "lower" and (
+            config["distill"]["lower_layers"] > config["model"]["layers"]
+        ):
+            raise ConfigError(
+                "distill.lower_layers",
+                f"exceeds the {config['model']['layers']} layers of the tiny BERT "
+                "(model.layers)",
+                source,
+            )
         states = config["model"]["layers"] + 1
         for layer in config["distill"]["layers"]:
             if not -states <= layer < states:
@@ -144,6 +162,35 @@ def validate_config(
     return config
 
 
+def _check_bible(config: Mapping, source: str) -> None:
+    """The real-text tier: no reserved data, disjoint books, no translated query."""
+    from optical_clir import bible
+
+    bible.check_params(
+        config["bible"], [lang["name"] for lang in config["languages"]], source
+    )
+    for i, lang in enumerate(config["languages"]):
+        try:
+            bible.translation_of(lang["name"], config["bible"])
+        except ConfigError as exc:
+            raise ConfigError(
+                f"languages[{i}].name", str(exc).split(": ", 2)[-1], source
+            ) from None
+    if config["setting"] != "xling":
+        raise ConfigError(
+            "setting",
+            "source 'bible' has English queries only; use setting: xling",
+            source,
+        )
+    if config["bm25"]["xling_query"] == "translated":
+        raise ConfigError(
+            "bm25.xling_query",
+            "source 'bible' has no translated queries (a sibling translation of the "
+            "verse would make BM25 almost perfect); use pivot or english",
+            source,
+        )
+
+
 def _check_real_data(config: Mapping, source: str) -> None:
     """Checks of the real-data sources (mMARCO codes, encoder, external bitext)."""
     from optical_clir.mmarco import NAMES
@@ -151,12 +198,17 @@ def _check_real_data(config: Mapping, source: str) -> None:
     for i, lang in enumerate(config["languages"]):
         bitext = lang.get("bitext")
         if bitext is not None and ("tsv" in bitext) == ("hf_dataset" in bitext):
-            raise ConfigError(f"languages[{i}].bitext",
-                              "give exactly one of 'tsv' or 'hf_dataset'", source)
+            raise ConfigError(
+                f"languages[{i}].bitext",
+                "give exactly one of 'tsv' or 'hf_dataset'",
+                source,
+            )
         if bitext and "hf_dataset" in bitext and "columns" not in bitext:
-            raise ConfigError(f"languages[{i}].bitext.columns",
-                              "name the [english, foreign] columns of the dataset",
-                              source)
+            raise ConfigError(
+                f"languages[{i}].bitext.columns",
+                "name the [english, foreign] columns of the dataset",
+                source,
+            )
         if config["source"] == "mmarco" and lang["name"] not in NAMES:
             raise ConfigError(
                 f"languages[{i}].name",

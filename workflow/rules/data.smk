@@ -1,4 +1,5 @@
-# Data: the synthetic benchmark, or mMARCO fetched from the Hugging Face hub.
+# Data: the synthetic benchmark, mMARCO fetched from the Hugging Face hub, or the
+# real-text tier's Bible verses.
 # Either way every language ends up in the same layout under resources/<dataset>/.
 # (source 'local': you place that layout yourself and no data rule runs.)
 
@@ -10,3 +11,7 @@ if config["source"] == "synthetic":
 elif config["source"] == "mmarco":
 
     include: "data_mmarco.smk"
+
+elif config["source"] == "bible":
+
+    include: "data_bible.smk"

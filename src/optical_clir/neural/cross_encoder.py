@@ -19,16 +19,20 @@ from tqdm import tqdm
 from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
 
 from optical_clir.atomic import atomic_dir
+from optical_clir.errors import InputError
 from optical_clir.fingerprint import fingerprint
 from optical_clir.formats import read_triples
-from optical_clir.neural.max_pool_ranker import BertMaxPoolRanker
+from optical_clir.neural.freezing import freeze_lower
+from optical_clir.neural.max_pool_ranker import BertMaxPoolRanker, BertMeanPoolRanker
 from optical_clir.neural.runtime import autocast, autocast_dtype, set_seed
 from optical_clir.neural.trainer import TrainSpec, train
 
 logger = logging.getLogger(__name__)
 
 
-POOLINGS = ("cls", "max")
+POOLINGS = ("cls", "max", "mean")
+#: the pooled heads, by name (``cls`` is transformers' own sequence classifier)
+POOLED_HEADS = {"max": BertMaxPoolRanker, "mean": BertMeanPoolRanker}
 
 
 def load_ranker(
@@ -41,24 +45,26 @@ def load_ranker(
     path:
         Directory (or hub id) with ``config.json``, safetensors weights and a tokenizer.
     pooling:
-        Head for a fresh model: ``cls`` (``AutoModelForSequenceClassification``)
-        or ``max`` (:class:`BertMaxPoolRanker`). None: the head the saved
-        model has (``cls`` for a bare encoder).
+        Head for a fresh model: ``cls`` (``AutoModelForSequenceClassification``),
+        ``max`` (:class:`BertMaxPoolRanker`) or ``mean``
+        (:class:`BertMeanPoolRanker`). None: the head the saved model has
+        (``cls`` for a bare encoder).
     """
     tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=False)
     config = AutoConfig.from_pretrained(path, trust_remote_code=False)
     if pooling is None:
         saved = (config.architectures or [""])[0]
-        pooling = "max" if saved == BertMaxPoolRanker.__name__ else "cls"
+        by_class = {cls.__name__: name for name, cls in POOLED_HEADS.items()}
+        pooling = by_class.get(saved, "cls")
     if pooling not in POOLINGS:
         raise ValueError(f"pooling must be one of {POOLINGS}, not {pooling!r}")
-    if pooling == "max" and config.model_type != "bert":
+    if pooling in POOLED_HEADS and config.model_type != "bert":
         raise ValueError(
-            f"teacher.pooling: max needs a BERT encoder, {path} is a "
+            f"teacher.pooling: {pooling} needs a BERT encoder, {path} is a "
             f"{config.model_type!r} model; use pooling: cls"
         )
-    if pooling == "max":
-        model = BertMaxPoolRanker.from_pretrained(path, use_safetensors=True)
+    if pooling in POOLED_HEADS:
+        model = POOLED_HEADS[pooling].from_pretrained(path, use_safetensors=True)
     else:
         model = AutoModelForSequenceClassification.from_pretrained(
             path, num_labels=1, trust_remote_code=False, use_safetensors=True
@@ -101,6 +107,45 @@ def tie_query_key(model) -> None:
             attention.key.bias.copy_(attention.query.bias)
 
 
+def check_query_lengths(
+    tokenizer,
+    queries: Sequence[tuple[str, str]],
+    max_length: int,
+    source: str | Path,
+    key: str,
+) -> None:
+    """Fail before any work when a query leaves no room for its passage.
+
+    A (query, passage) pair is truncated on the passage side only; a query of
+    ``max_length`` tokens or more makes the tokenizer fail mid-stage ("Sequence
+    to truncate too short"). ``queries`` are ``(where, text)`` pairs, ``where``
+    naming the query (a qid or a line) in the message.
+
+    Raises
+    ------
+    InputError
+        Naming ``source``, the query, its length and the config ``key``.
+    """
+    if not queries:
+        return
+    room = max_length - tokenizer.num_special_tokens_to_add(pair=True) - 1
+    lengths = [
+        len(ids)
+        for ids in tokenizer([q for _, q in queries], add_special_tokens=False)[
+            "input_ids"
+        ]
+    ]
+    too_long = [(w, n) for (w, _), n in zip(queries, lengths, strict=True) if n > room]
+    if too_long:
+        where, n = max(too_long, key=lambda item: item[1])
+        raise InputError(
+            source,
+            f"{len(too_long)} queries leave no room for a passage under {key} = "
+            f"{max_length} (at most {room} query tokens fit); the longest, {where}, "
+            f"has {n} tokens. Raise {key} or shorten those queries",
+        )
+
+
 def save_ranker(model, tokenizer, out: str | Path) -> None:
     """Save model (safetensors) and tokenizer atomically to ``out``."""
     with atomic_dir(out) as tmp:
@@ -123,15 +168,33 @@ def train_teacher(
     Loss: softmax cross-entropy over (positive, negative) logits per triple,
     i.e. pairwise RankNet-style; ``params['max_triples']`` caps the sample and
     ``params['pooling']`` picks the scoring head (see :func:`load_ranker`);
-    ``params['tie_query_key']`` starts attention from :func:`tie_query_key`.
+    ``params['tie_query_key']`` starts attention from :func:`tie_query_key`;
+    ``params['frozen_layers']`` freezes the embeddings and lower layers
+    (:func:`~optical_clir.neural.freezing.freeze_lower`).
     """
     set_seed(seed)
     triples = read_triples(triples_path)
     if params.get("max_triples"):
         triples = triples[: params["max_triples"]]
     model, tokenizer = load_ranker(encoder, pooling=params.get("pooling", "cls"))
+    check_query_lengths(
+        tokenizer,
+        [(f"triple {i + 1}", q) for i, (q, _, _) in enumerate(triples)],
+        params["max_length"],
+        triples_path,
+        "teacher.max_length",
+    )
     if params.get("tie_query_key"):
         tie_query_key(model)
+    if params.get("frozen_layers") is not None:
+        trainable = freeze_lower(model, params["frozen_layers"])
+        logger.info(
+            "teacher: embeddings and the first %d layers frozen; %.2fM of %.2fM "
+            "parameters train",
+            params["frozen_layers"],
+            trainable / 1e6,
+            sum(p.numel() for p in model.parameters()) / 1e6,
+        )
     batch_size = params["batch_size"]
 
     def loss_fn(step: int, micro: int) -> torch.Tensor:

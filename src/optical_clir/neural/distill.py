@@ -23,7 +23,14 @@ import torch
 
 from optical_clir.fingerprint import fingerprint
 from optical_clir.formats import read_bitext
+from optical_clir.neural.collapse import CollapseGuard
 from optical_clir.neural.cross_encoder import load_ranker, save_ranker
+from optical_clir.neural.freezing import (
+    first_layers,
+    train_only_embeddings,
+    train_only_lower,
+    transformer_layers,
+)
 from optical_clir.neural.runtime import set_seed
 from optical_clir.neural.trainer import TrainSpec, train
 from optical_clir.ot import cosine_cost, ot_loss, uniform_marginals, weighted_marginals
@@ -63,19 +70,6 @@ def resolve_layers(layers: Sequence[int], n_hidden_states: int) -> list[int]:
     return sorted(set(out))
 
 
-def freeze_all_but_embeddings(model: torch.nn.Module) -> None:
-    """Leave only the input token embeddings (shape: (vocab_size, hidden)) trainable.
-
-    Every other weight (positions, layer norms, attention, the scoring head) is
-    shared by English and the target language and holds the teacher's matching
-    knowledge; with ``distill.trainable: embeddings`` the alignment loss can
-    only move token rows, which for a target-language token means its meaning.
-    """
-    embeddings = model.get_input_embeddings().weight
-    for parameter in model.parameters():
-        parameter.requires_grad_(parameter is embeddings)
-
-
 class OpticalLoss:
     """The OT alignment loss between teacher (English) and student (foreign) tokens.
 
@@ -103,6 +97,8 @@ class OpticalLoss:
         self.idf = idf.to(device) if idf is not None else None
         n_states = teacher.config.num_hidden_layers + 1
         self.layers = resolve_layers(params["layers"], n_states)
+        # layers above the highest aligned one never reach the loss: skip them
+        self.depth = max(self.layers)
 
     def _encode(self, model, texts: Sequence[str]):
         enc = self.tokenizer(
@@ -115,7 +111,8 @@ class OpticalLoss:
         ).to(self.device)
         special = enc.pop("special_tokens_mask")
         mask = enc["attention_mask"].bool() & ~special.bool()
-        states = model.base_model(**enc, output_hidden_states=True).hidden_states
+        with first_layers(model, self.depth):
+            states = model.base_model(**enc, output_hidden_states=True).hidden_states
         if self.idf is not None:
             weights = weighted_marginals(mask, self.idf[enc["input_ids"]])
         else:
@@ -124,25 +121,75 @@ class OpticalLoss:
 
     def __call__(self, english: Sequence[str], foreign: Sequence[str]) -> torch.Tensor:
         """Mean over layers and pairs of ``<T, C>``. Shape: () scalar."""
+        return self.pair_costs(english, foreign).mean()
+
+    def pair_costs(
+        self, english: Sequence[str], foreign: Sequence[str]
+    ) -> torch.Tensor:
+        """``<T, C>`` of each pair, averaged over layers. Shape: (n_pairs,)."""
         with torch.no_grad():
             t_states, b = self._encode(self.teacher, english)
         s_states, a = self._encode(self.student, foreign)
-        total = torch.zeros((), device=self.device)
+        total = torch.zeros(len(english), device=self.device)
         for layer in self.layers:
             cost = cosine_cost(s_states[layer].float(), t_states[layer].float())
-            total = (
-                total
-                + ot_loss(
-                    cost,
-                    a.to(cost.dtype),
-                    b.to(cost.dtype),
-                    self.params["reg"],
-                    grad_mode=self.params["grad_mode"],
-                    max_iter=self.params["max_iter"],
-                    tol=self.params["tol"],
-                ).mean()
+            total = total + ot_loss(
+                cost,
+                a.to(cost.dtype),
+                b.to(cost.dtype),
+                self.params["reg"],
+                grad_mode=self.params["grad_mode"],
+                max_iter=self.params["max_iter"],
+                tol=self.params["tol"],
             )
         return total / len(self.layers)
+
+
+def set_trainable(student, params: Mapping) -> int:
+    """Apply ``distill.trainable`` to the student; returns its trainable count."""
+    mode = params.get("trainable", "all")
+    if mode == "embeddings":
+        return train_only_embeddings(student)
+    if mode == "lower":
+        return train_only_lower(student, params["lower_layers"])
+    transformer_layers(student)  # a BERT-style model, as the loss needs
+    return sum(p.numel() for p in student.parameters() if p.requires_grad)
+
+
+def split_heldout(
+    pairs: list[tuple[str, str]], n: int, seed: int
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """Hold ``n`` seeded pairs out of training (none when the bitext is too small
+    to spare them: fewer than ``4 n`` pairs)."""
+    if n <= 1 or len(pairs) < 4 * n:
+        return pairs, []
+    rng = np.random.default_rng([seed, 17])
+    held = set(rng.choice(len(pairs), n, replace=False).tolist())
+    train_pairs = [p for i, p in enumerate(pairs) if i not in held]
+    return train_pairs, [pairs[i] for i in sorted(held)]
+
+
+def cap_pairs(
+    pairs: list[tuple[str, str]], budget: int | None, seed: int, source: str
+) -> list[tuple[str, str]]:
+    """A seeded sample of ``budget`` pairs (the language's ``bitext_pairs``) when
+    the bitext has more; all of them, with a warning, when it has fewer."""
+    if budget is None or len(pairs) == budget:
+        return pairs
+    if len(pairs) < budget:
+        logger.warning(
+            "%s has %d pairs, fewer than bitext_pairs = %d: using all of them",
+            source,
+            len(pairs),
+            budget,
+        )
+        return pairs
+    rng = np.random.default_rng([seed, 19])
+    keep = sorted(rng.choice(len(pairs), budget, replace=False).tolist())
+    logger.info(
+        "bitext: %d of the %d pairs of %s (bitext_pairs)", budget, len(pairs), source
+    )
+    return [pairs[i] for i in keep]
 
 
 def distill(
@@ -154,27 +201,34 @@ def distill(
     seed: int,
     device: torch.device,
     precision: str = "auto",
+    bitext_pairs: int | None = None,
 ) -> dict[str, float]:
-    """Distil the teacher into a student for one language; save it to ``out``."""
+    """Distil the teacher into a student for one language; save it to ``out``.
+
+    ``bitext_pairs`` caps the bitext (a seeded sample); ``params['heldout_pairs']``
+    of it are held out to watch for collapse (:class:`CollapseGuard`).
+    """
     set_seed(seed)
-    pairs = read_bitext(bitext_path)
+    pairs = cap_pairs(read_bitext(bitext_path), bitext_pairs, seed, str(bitext_path))
+    pairs, heldout = split_heldout(pairs, params.get("heldout_pairs", 0), seed)
     teacher, tokenizer = load_ranker(teacher_dir)
     student, _ = load_ranker(teacher_dir)
-    if params.get("trainable", "all") == "embeddings":
-        freeze_all_but_embeddings(student)
+    trainable = set_trainable(student, params)
     idf = None
     if params["marginals"] == "idf":
         idf = idf_table(tokenizer, [e for e, _ in pairs] + [f for _, f in pairs])
     loss = OpticalLoss(teacher, student, tokenizer, params, device, idf)
     logger.info(
-        "OPTICAL: %d bitext pairs, layers %s, reg %g, %s marginals, %s gradients, "
-        "training %s",
+        "OPTICAL: %d bitext pairs (+%d held out), layers %s, reg %g, %s marginals, "
+        "%s gradients, training %s (%.2fM parameters)",
         len(pairs),
+        len(heldout),
         loss.layers,
         params["reg"],
         params["marginals"],
         params["grad_mode"],
         params.get("trainable", "all"),
+        trainable / 1e6,
     )
     batch_size = params["batch_size"]
 
@@ -183,6 +237,17 @@ def distill(
         batch = [pairs[i] for i in rng.integers(0, len(pairs), batch_size)]
         return loss([e for e, _ in batch], [f for _, f in batch])
 
+    guard = None
+    if heldout:
+        collapse = params.get("collapse") or {}
+        guard = CollapseGuard(
+            loss,
+            heldout,
+            check_every=collapse.get("check_every", 50),
+            min_ratio=collapse.get("min_ratio", 0.5),
+            action=collapse.get("action", "warn"),
+            last_step=params["steps"],
+        )
     spec = TrainSpec.from_config(params)
     stats = train(
         student,
@@ -193,9 +258,14 @@ def distill(
         precision,
         desc="optical",
         context=fingerprint(
-            teacher_dir, bitext_path, settings={**params, "seed": seed}
+            teacher_dir,
+            bitext_path,
+            settings={**params, "seed": seed, "bitext_pairs": bitext_pairs},
         ),
+        callback=guard,
     )
+    if guard is not None:
+        stats.update(guard.summary())
     save_ranker(student, tokenizer, out)
     if math.isnan(stats["last_loss"]):
         logger.warning("no loss window completed; raise distill.steps")

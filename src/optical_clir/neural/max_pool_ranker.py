@@ -1,4 +1,4 @@
-"""A BERT cross-encoder whose scoring head max-pools over all token states.
+"""BERT cross-encoders whose scoring head pools over all token states (max or mean).
 
 The standard cross-encoder head (``BertForSequenceClassification``) reads the
 ``[CLS]`` state only. A pretrained mBERT has learnt to summarise a pair there
@@ -64,11 +64,42 @@ class BertMaxPoolRanker(BertPreTrainedModel):
             output_hidden_states=output_hidden_states,
             **kwargs,
         )
-        states = out.last_hidden_state  # (batch, length, hidden)
-        if attention_mask is not None:
-            padding = ~attention_mask.bool().unsqueeze(-1)  # (batch, length, 1)
-            states = states.masked_fill(padding, torch.finfo(states.dtype).min)
-        pooled = states.max(dim=1).values  # (batch, hidden)
+        pooled = self.pool(out.last_hidden_state, attention_mask)  # (batch, hidden)
         return SequenceClassifierOutput(
             logits=self.classifier(pooled), hidden_states=out.hidden_states
         )
+
+    @staticmethod
+    def pool(states: torch.Tensor, attention_mask: torch.Tensor | None) -> torch.Tensor:
+        """Element-wise max over the non-padding tokens.
+
+        Parameters
+        ----------
+        states:
+            Shape: (batch, length, hidden).
+        attention_mask:
+            Shape: (batch, length); 0 marks padding.
+
+        Returns
+        -------
+        torch.Tensor
+            Shape: (batch, hidden).
+        """
+        if attention_mask is not None:
+            padding = ~attention_mask.bool().unsqueeze(-1)  # (batch, length, 1)
+            states = states.masked_fill(padding, torch.finfo(states.dtype).min)
+        return states.max(dim=1).values
+
+
+class BertMeanPoolRanker(BertMaxPoolRanker):
+    """BERT encoder + ``Linear(hidden, 1)`` over the mean of the non-padding token
+    states: the pooling that E5 and sentence-transformers models are trained with,
+    so a pretrained E5 starts from states its own pooling makes meaningful."""
+
+    @staticmethod
+    def pool(states: torch.Tensor, attention_mask: torch.Tensor | None) -> torch.Tensor:
+        """Mean over the non-padding tokens (shapes: see ``BertMaxPoolRanker.pool``)."""
+        if attention_mask is None:
+            return states.mean(dim=1)
+        mask = attention_mask.unsqueeze(-1).to(states.dtype)  # (batch, length, 1)
+        return (states * mask).sum(1) / mask.sum(1).clamp(min=1)

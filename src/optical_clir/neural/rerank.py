@@ -14,9 +14,14 @@ from pathlib import Path
 
 import torch
 
+from optical_clir.errors import InputError
 from optical_clir.fingerprint import fingerprint
 from optical_clir.formats import Run
-from optical_clir.neural.cross_encoder import load_ranker, score_pairs
+from optical_clir.neural.cross_encoder import (
+    check_query_lengths,
+    load_ranker,
+    score_pairs,
+)
 
 logger = logging.getLogger(__name__)
 _CHUNK = 4096
@@ -52,6 +57,7 @@ def rerank(
     cache: str | Path,
     precision: str = "auto",
     source: str = "",
+    paths: Mapping[str, str] | None = None,
 ) -> Run:
     """Score each query's top-``depth`` candidates; return ``qid -> docid -> score``.
 
@@ -63,16 +69,45 @@ def rerank(
         Texts the model reads (for example English queries and target passages).
     source:
         Free text identifying the query/passage sources, part of the cache key.
+    paths:
+        ``candidates``, ``queries`` and ``collection`` file names, for messages.
+
+    Raises
+    ------
+    InputError
+        Before any scoring, when a candidate is not in the collection (every
+        language must use the English passage ids: ``teacher_en`` reads the
+        English originals of the same candidates), a query of the run has no
+        text, or a query leaves no room for a passage under ``max_length``.
     """
+    paths = {
+        "candidates": "candidates",
+        "queries": "queries",
+        "collection": "collection",
+        **(paths or {}),
+    }
     cache = Path(cache)
     header = f"# model={fingerprint(model_dir)} source={source} max_length={max_length}"
     cached = _load_cache(cache, header)
     wanted: list[tuple[str, str]] = []
     for qid, docs in candidates.items():
         if qid not in queries:
-            raise KeyError(f"query '{qid}' of the run has no text in the query file")
+            raise InputError(
+                paths["queries"],
+                f"query '{qid}' of {paths['candidates']} has no text here; every "
+                "language must use the English query ids",
+            )
         top = sorted(docs, key=lambda d: (-docs[d], d))[:depth]
         wanted.extend((qid, d) for d in top)
+    missing = [(q, d) for q, d in wanted if d not in collection]
+    if missing:
+        raise InputError(
+            paths["collection"],
+            f"{len(missing)} candidates of {paths['candidates']} are not in this "
+            f"collection (e.g. passage '{missing[0][1]}' for query '{missing[0][0]}'); "
+            "every language must use the English passage ids, because teacher_en "
+            "reranks the English originals of the same candidates",
+        )
     todo = [key for key in wanted if key not in cached]
     logger.info(
         "%d pairs to rerank, %d from the cache, %d to score on %s",
@@ -83,6 +118,13 @@ def rerank(
     )
     if todo:
         model, tokenizer = load_ranker(model_dir)
+        check_query_lengths(
+            tokenizer,
+            [(f"query '{q}'", queries[q]) for q in dict.fromkeys(q for q, _ in todo)],
+            max_length,
+            paths["queries"],
+            "rerank.max_length",
+        )
         fresh = not cached
         cache.parent.mkdir(parents=True, exist_ok=True)
         with open(cache, "w" if fresh else "a", encoding="utf-8") as handle:

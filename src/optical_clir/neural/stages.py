@@ -107,8 +107,10 @@ def optical(
     out: str,
     checkpoints: str,
     stats_out: str | None = None,
+    bitext_pairs: int | None = None,
 ) -> None:
-    """OPTICAL distillation of the teacher for one target language."""
+    """OPTICAL distillation of the teacher for one target language, on at most
+    ``bitext_pairs`` pairs of its bitext."""
     from optical_clir.neural.distill import distill
 
     _train(
@@ -116,7 +118,15 @@ def optical(
         device,
         stats_out,
         lambda dev: distill(
-            teacher_dir, bitext, params, out, checkpoints, seed, dev, precision
+            teacher_dir,
+            bitext,
+            params,
+            out,
+            checkpoints,
+            seed,
+            dev,
+            precision,
+            bitext_pairs=bitext_pairs,
         ),
     )
 
@@ -150,5 +160,6 @@ def rerank(
         cache,
         precision,
         source=f"{queries}|{collection}",
+        paths={"candidates": candidates, "queries": queries, "collection": collection},
     )
     write_run(run, scores, tag=tag)

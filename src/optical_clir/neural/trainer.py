@@ -26,6 +26,8 @@ logger = logging.getLogger(__name__)
 
 #: loss_fn(step, micro_batch) -> scalar loss (already on the model's device)
 LossFn = Callable[[int, int], torch.Tensor]
+#: callback(steps_done) -> True to stop training now (e.g. a collapse guard)
+StepCallback = Callable[[int], bool]
 
 
 @dataclass(frozen=True)
@@ -44,12 +46,15 @@ class TrainSpec:
     @classmethod
     def from_config(cls, section: Mapping) -> TrainSpec:
         """From a config section with ``steps``, ``lr``, ``checkpoint_every`` and
-        optionally ``grad_accum``."""
+        optionally ``grad_accum``. The loss is logged every ``steps // 10`` steps
+        (at least 1, at most 25), so a short run logs too."""
+        steps = section["steps"]
         return cls(
-            steps=section["steps"],
+            steps=steps,
             lr=section["lr"],
             grad_accum=section.get("grad_accum", 1),
             checkpoint_every=section["checkpoint_every"],
+            log_every=min(25, max(1, steps // 10)),
         )
 
 
@@ -85,12 +90,14 @@ def train(
     precision: str = "auto",
     desc: str = "train",
     context: str = "",
+    callback: StepCallback | None = None,
 ) -> dict[str, float]:
     """Optimise ``model`` for ``spec.steps`` steps, resuming from ``checkpoints``.
 
     ``context`` identifies the starting point (for example a fingerprint of the
     initial weights and data); checkpoints written under another context are
-    discarded instead of resumed.
+    discarded instead of resumed. ``callback`` is called after every step with
+    the number of steps done; when it returns True, training ends there.
 
     Raises
     ------
@@ -100,8 +107,9 @@ def train(
     Returns
     -------
     dict[str, float]
-        ``first_loss``, ``last_loss`` (means over the first/last logging window),
-        ``seconds`` and ``resumed_from``.
+        ``first_loss``, ``last_loss`` (means over the first/last logging window;
+        a run shorter than one window uses its partial window), ``seconds``,
+        ``resumed_from`` and ``steps_done``.
     """
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=spec.lr, weight_decay=spec.weight_decay)
@@ -127,6 +135,7 @@ def train(
     model.to(device).train()
     losses: list[float] = []
     first = last = math.nan
+    done = start
     began = time.perf_counter()
     with checkpoint.StopFlag() as stop:
         bar = tqdm(range(start, spec.steps), desc=desc, initial=start, total=spec.steps)
@@ -164,11 +173,17 @@ def train(
                 raise checkpoint.Interrupted(
                     f"{desc} stopped by SIGTERM at step {done}; rerun to resume"
                 )
+            if callback is not None and callback(done):
+                logger.info("%s: stopped at step %d by its guard", desc, done)
+                break
     if losses:
         last = sum(losses) / len(losses)
+        first = last if math.isnan(first) else first
+        logger.info("%s step %d/%d loss %.4f", desc, done, spec.steps, last)
     return {
         "first_loss": first,
         "last_loss": last,
         "seconds": time.perf_counter() - began,
         "resumed_from": start,
+        "steps_done": done,
     }

@@ -1,0 +1,14 @@
+import _libpath  # noqa: F401  (puts src/ on sys.path)
+
+from optical_clir.data_stages import extract_bible_language
+from optical_clir.logs import script_logging
+
+with script_logging(snakemake.log[0]):
+    extract_bible_language(
+        lang=snakemake.wildcards.target,
+        params=snakemake.params.bible,
+        bitext_pairs=snakemake.params.bitext_pairs,
+        seed=snakemake.params.seed,
+        pivot={"queries": snakemake.input.queries, "qrels": snakemake.input.qrels},
+        out=dict(snakemake.output.items()),
+    )
