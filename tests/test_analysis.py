@@ -59,8 +59,19 @@ def test_summary_gap_and_share_closed():
     assert out.loc["optical", "closed_high"] == pytest.approx(0.10 / 0.20)
     assert out.loc["optical", "closed_low"] == pytest.approx(0.10 / 0.40)
     assert np.isnan(out.loc["zeroshot", "closed_low"])
-    teacher = (0.50 + 0.52 + 0.50) / 3
+    teacher = (0.50 + 0.52 + 0.50) / 3  # no English row: the targets' mean
     assert out.loc["zeroshot", "gap_rel_teacher"] == pytest.approx(0.21 / teacher)
+
+
+def test_gap_is_relative_to_the_teachers_english_score():
+    english = pd.DataFrame(
+        [
+            {"lang": "en", "resource": "pivot", "method": m, "nDCG@10": v}
+            for m, v in (("bm25", 0.4), ("teacher_en", 0.6))
+        ]
+    )
+    out = summary(pd.concat([english, _table()])).set_index("method")
+    assert out.loc["zeroshot", "gap_rel_teacher"] == pytest.approx(0.21 / 0.6)
 
 
 def test_significance_per_language_with_holm():

@@ -67,13 +67,13 @@ def real_run(fixture_repo, tmp_path_factory):
 @pytest.mark.slow
 def test_table_has_every_language_and_method(real_run):
     work, _, _ = real_run
-    table = pd.read_csv(work / "results" / "table.csv")
+    table = pd.read_csv(work / "results" / DATASET / "table.csv")
     assert set(table["lang"]) == {"en", *LANGS}
     for lang in LANGS:
         methods = set(table.loc[table["lang"] == lang, "method"])
         assert methods == {"bm25", "zeroshot", "optical", "teacher_en"}
     assert (table["n_queries"] == 10).all()
-    assert "real data" in (work / "results" / "table.md").read_text()
+    assert "real data" in (work / "results" / DATASET / "table.md").read_text()
     for method in ("zeroshot", "optical"):  # a real model scores, no constant
         run = (work / "results" / DATASET / "hi" / f"{method}.trec").read_text()
         assert len({line.split()[4] for line in run.splitlines()}) > 10

@@ -303,3 +303,254 @@ def test_gpu_stage_on_a_cpu_machine_says_so(preference, caplog):
     with caplog.at_level(logging.WARNING, logger="optical_clir.neural.runtime"):
         assert pick_device(preference) == torch.device("cpu")
     assert "no CUDA device found: running this GPU stage on the CPU" in caplog.text
+
+
+# --- the real-text tier's knobs and the checks users hit (issue: real encoder) ---
+
+
+def test_mean_head_round_trips(ranker_dir, tmp_path):
+    torch.manual_seed(2)
+    model, tokenizer = load_ranker(ranker_dir, pooling="mean")
+    save_ranker(model, tokenizer, tmp_path / "m")
+    loaded, _ = load_ranker(tmp_path / "m")
+    assert type(loaded).__name__ == "BertMeanPoolRanker"
+    enc = tokenizer(
+        ["alpha beta", "gamma"],
+        ["delta", "eta theta iota"],
+        padding=True,
+        return_tensors="pt",
+    )
+    with torch.no_grad():
+        a, b = model.eval()(**enc).logits, loaded.eval()(**enc).logits
+    torch.testing.assert_close(a, b)  # same weights; float sums may differ in order
+    for key, value in model.state_dict().items():
+        torch.testing.assert_close(value, loaded.state_dict()[key], atol=0, rtol=0)
+
+
+def test_frozen_teacher_layers_do_not_move(ranker_dir, tmp_path):
+    triples = tmp_path / "triples.tsv"
+    triples.write_text(
+        "".join(
+            f"{WORDS[i]}\t{WORDS[i]} {_sentence(i)}\t{_sentence(i + 3)}\n"
+            for i in range(12)
+        )
+    )
+    params = {
+        "steps": 4,
+        "batch_size": 4,
+        "lr": 1e-2,
+        "max_length": 48,
+        "pooling": "mean",
+        "frozen_layers": 1,
+        "checkpoint_every": 10,
+    }
+    train_teacher(ranker_dir, triples, params, tmp_path / "t", tmp_path / "ck", 0, CPU)
+    before, after = _weights(ranker_dir), _weights(tmp_path / "t")
+    for key, value in after.items():
+        if key.startswith("bert.embeddings.") or key.startswith(
+            "bert.encoder.layer.0."
+        ):
+            torch.testing.assert_close(value, before[key], atol=0, rtol=0)
+    assert not torch.equal(
+        after["bert.encoder.layer.1.output.dense.weight"],
+        before["bert.encoder.layer.1.output.dense.weight"],
+    )
+
+
+def test_lower_layer_distillation_moves_only_embeddings_and_lower_layers(
+    ranker_dir, bitext, tmp_path
+):
+    params = {
+        **DISTILL,
+        "trainable": "lower",
+        "lower_layers": 1,
+        "layers": [1],
+        "steps": 6,
+        "checkpoint_every": 100,
+    }
+    distill(ranker_dir, bitext, params, tmp_path / "s", tmp_path / "ck", 1, CPU)
+    before, after = _weights(ranker_dir), _weights(tmp_path / "s")
+    moved = {k for k in before if not torch.equal(before[k], after[k])}
+    assert "bert.embeddings.word_embeddings.weight" in moved
+    assert any(k.startswith("bert.encoder.layer.0.") for k in moved)
+    allowed = ("bert.embeddings.word_embeddings.", "bert.encoder.layer.0.")
+    assert all(k.startswith(allowed) for k in moved), moved
+
+
+def test_truncated_forward_gives_the_full_models_states(ranker_dir):
+    from optical_clir.neural.freezing import first_layers
+
+    model, tokenizer = load_ranker(ranker_dir)
+    enc = tokenizer(["alpha beta gamma"], return_tensors="pt")
+    with torch.no_grad():
+        full = model.eval().base_model(**enc, output_hidden_states=True).hidden_states
+        for n in (1, 2):
+            with first_layers(model, n):
+                cut = model.base_model(**enc, output_hidden_states=True).hidden_states
+            assert len(cut) == n + 1
+            torch.testing.assert_close(cut[n], full[n], atol=0, rtol=0)
+    assert len(model.base_model.encoder.layer) == 2  # restored
+    with pytest.raises(ValueError, match="at least one layer"):
+        with first_layers(model, 0):
+            pass
+
+
+def test_collapse_guard_watches_and_stops(ranker_dir, bitext, tmp_path, caplog):
+    from optical_clir.formats import read_bitext
+    from optical_clir.neural.collapse import CollapseGuard
+
+    teacher, tokenizer = load_ranker(ranker_dir)
+    student, _ = load_ranker(ranker_dir)
+    loss = OpticalLoss(teacher, student, tokenizer, {**DISTILL, "layers": [-1]}, CPU)
+    pairs = read_bitext(bitext)[:12]
+    guard = CollapseGuard(
+        loss, pairs, check_every=2, min_ratio=2.0, action="stop", last_step=10
+    )
+    assert guard.history[0]["step"] == 0
+    # a student identical to the teacher: the matching pairs cost less
+    assert guard.initial == pytest.approx(
+        guard.history[0]["mismatched"] - guard.history[0]["matching"]
+    )
+    assert guard(1) is False and len(guard.history) == 1  # not due
+    original = {k: v.clone() for k, v in student.state_dict().items()}
+    with torch.no_grad():
+        student.get_input_embeddings().weight.mul_(0.5)
+    caplog.set_level(logging.WARNING, logger="optical_clir.neural.collapse")
+    assert guard(2) is True  # ratio below 2.0: restore and stop
+    assert "fell to" in caplog.text
+    for key, value in student.state_dict().items():
+        torch.testing.assert_close(value, original[key], atol=0, rtol=0)
+    summary = guard.summary()
+    assert summary["restored_to_step"] == 0 and summary["collapse_warned"]
+
+
+def test_distillation_records_the_heldout_gap(ranker_dir, bitext, tmp_path):
+    params = {
+        **DISTILL,
+        "heldout_pairs": 8,
+        "collapse": {"check_every": 4, "min_ratio": 0.0, "action": "warn"},
+    }
+    stats = distill(
+        ranker_dir,
+        bitext,
+        params,
+        tmp_path / "s",
+        tmp_path / "ck",
+        1,
+        CPU,
+        bitext_pairs=50,
+    )
+    assert stats["heldout_pairs"] == 8
+    assert [h["step"] for h in stats["collapse_history"]] == [0, 4, 8]
+    assert stats["heldout_gap_initial"] == stats["collapse_history"][0]["gap"]
+
+
+def test_bitext_is_capped_at_the_budget():
+    from optical_clir.neural.distill import cap_pairs
+
+    pairs = [(str(i), str(i)) for i in range(100)]
+    capped = cap_pairs(pairs, 30, seed=1, source="b.tsv")
+    assert len(capped) == 30 and capped == cap_pairs(pairs, 30, seed=1, source="b")
+    assert capped == sorted(capped, key=lambda p: int(p[0]))  # original order kept
+    assert cap_pairs(pairs, 500, seed=1, source="b.tsv") == pairs
+
+
+def test_short_runs_log_their_loss(ranker_dir, bitext, tmp_path):
+    from optical_clir.neural.trainer import TrainSpec
+
+    assert (
+        TrainSpec.from_config({"steps": 20, "lr": 1, "checkpoint_every": 5}).log_every
+        == 2
+    )
+    assert (
+        TrainSpec.from_config({"steps": 3, "lr": 1, "checkpoint_every": 5}).log_every
+        == 1
+    )
+    params = {**DISTILL, "steps": 3, "checkpoint_every": 10}
+    stats = distill(ranker_dir, bitext, params, tmp_path / "s", tmp_path / "ck", 1, CPU)
+    assert stats["first_loss"] == stats["first_loss"]  # not NaN
+    assert stats["steps_done"] == 3
+
+
+def test_a_query_longer_than_max_length_fails_up_front(ranker_dir, tmp_path):
+    from optical_clir.errors import InputError
+
+    triples = tmp_path / "triples.tsv"
+    long_query = " ".join(WORDS * 4)
+    triples.write_text(f"alpha\talpha beta\tgamma\n{long_query}\talpha\tbeta\n")
+    params = {
+        "steps": 2,
+        "batch_size": 2,
+        "lr": 1e-3,
+        "max_length": 24,
+        "checkpoint_every": 10,
+    }
+    with pytest.raises(InputError, match=r"triples.tsv.*teacher.max_length = 24"):
+        train_teacher(
+            ranker_dir, triples, params, tmp_path / "t", tmp_path / "c", 0, CPU
+        )
+    assert not (tmp_path / "t").exists()
+    run = {"q1": {"0": 1.0}}
+    with pytest.raises(InputError, match=r"queries.tsv.*rerank.max_length = 24"):
+        rerank(
+            run,
+            {"q1": long_query},
+            {"0": "alpha"},
+            ranker_dir,
+            depth=5,
+            batch_size=4,
+            max_length=24,
+            device=CPU,
+            cache=tmp_path / "c.tsv",
+            paths={"queries": "queries.tsv"},
+        )
+
+
+def test_rerank_refuses_candidates_missing_from_the_collection(ranker_dir, tmp_path):
+    from optical_clir.errors import InputError
+
+    run = {"q1": {"d1": 2.0, "x9": 1.0}}
+    with pytest.raises(InputError, match=r"en/collection.tsv.*'x9'.*English passage"):
+        rerank(
+            run,
+            {"q1": "alpha"},
+            {"d1": "alpha beta"},
+            ranker_dir,
+            depth=5,
+            batch_size=4,
+            max_length=32,
+            device=CPU,
+            cache=tmp_path / "c.tsv",
+            paths={"collection": "en/collection.tsv", "candidates": "bm25.trec"},
+        )
+    assert not (tmp_path / "c.tsv").exists()  # nothing scored
+
+
+def test_pruned_wordpiece_encoder_segments_as_before(ranker_dir, tmp_path):
+    from transformers import AutoModel, AutoTokenizer
+
+    from optical_clir.neural.prune import prune_encoder
+
+    texts = [_sentence(i) for i in range(5)] + ["alpha gamma", _foreign(_sentence(2))]
+    stats = prune_encoder(ranker_dir, texts, tmp_path / "p")
+    assert stats["pieces_after"] < stats["pieces_before"]
+    old_tok = AutoTokenizer.from_pretrained(ranker_dir)
+    new_tok = AutoTokenizer.from_pretrained(tmp_path / "p")
+    old_model = AutoModel.from_pretrained(ranker_dir)
+    new_model = AutoModel.from_pretrained(tmp_path / "p")
+    assert new_model.config.vocab_size == stats["pieces_after"] == len(new_tok)
+    old_rows = old_model.get_input_embeddings().weight
+    new_rows = new_model.get_input_embeddings().weight
+    for text in texts:
+        old = old_tok(text, "alpha beta")
+        new = new_tok(text, "alpha beta")
+        assert old_tok.convert_ids_to_tokens(old["input_ids"]) == (
+            new_tok.convert_ids_to_tokens(new["input_ids"])
+        )
+        torch.testing.assert_close(
+            new_rows[new["input_ids"]], old_rows[old["input_ids"]], atol=0, rtol=0
+        )
+        with torch.no_grad():  # the same states: the pruned model is the same model
+            a = old_model.eval()(**old_tok(text, return_tensors="pt")).last_hidden_state
+            b = new_model.eval()(**new_tok(text, return_tensors="pt")).last_hidden_state
+        torch.testing.assert_close(a, b)

@@ -11,13 +11,16 @@ import yaml
 import trec_eval_ref
 from conftest import TINY, run_snakemake
 from optical_clir.formats import read_qrels, read_queries, read_run
-from optical_clir.metrics import MEASURES
-from optical_clir.table import COLUMNS
+from optical_clir.metrics import measures
+from optical_clir.table import ID_COLUMNS
 
 pytestmark = pytest.mark.slow
 DATASET = "synthetic-tiny"
 LANGS = ["en", "velarin", "okhali"]
 METHODS = ["bm25", "zeroshot", "optical", "teacher_en"]
+MEASURES = measures(20)  # recall at the tiny config's rerank depth
+COLUMNS = [*ID_COLUMNS, *MEASURES, "n_queries"]
+RESULTS = f"results/{DATASET}"
 
 
 def _methods(lang):
@@ -25,8 +28,10 @@ def _methods(lang):
 
 
 def test_table_has_every_language(tiny_workflow):
-    table = pd.read_csv(tiny_workflow / "results" / "table.csv")
+    table = pd.read_csv(tiny_workflow / RESULTS / "table.csv")
     assert list(table.columns) == COLUMNS
+    union = pd.read_csv(tiny_workflow / "results" / "table.csv")  # every dataset
+    pd.testing.assert_frame_equal(union, table)
     assert list(table["lang"]) == ["en"] * 2 + ["velarin"] * 4 + ["okhali"] * 4
     assert list(table["resource"]) == ["pivot"] * 2 + ["high"] * 4 + ["low"] * 4
     assert list(table["method"]) == ["bm25", "teacher_en"] + METHODS * 2
@@ -34,12 +39,12 @@ def test_table_has_every_language(tiny_workflow):
     assert (table["n_queries"] == 30).all()
     # lexical BM25 is useful but far from perfect on the simulation
     assert table.loc[table["method"] == "bm25", "nDCG@10"].between(0.1, 0.9).all()
-    md = (tiny_workflow / "results" / "table.md").read_text()
+    md = (tiny_workflow / RESULTS / "table.md").read_text()
     assert "controlled simulation" in md and "| okhali | low | bm25 |" in md
 
 
 def test_table_equals_trec_eval_on_run_files(tiny_workflow):
-    table = pd.read_csv(tiny_workflow / "results" / "table.csv").set_index("lang")
+    table = pd.read_csv(tiny_workflow / RESULTS / "table.csv").set_index("lang")
     table = table.set_index("method", append=True)
     for lang in LANGS:
         res = tiny_workflow / "resources" / DATASET / lang
@@ -49,6 +54,7 @@ def test_table_equals_trec_eval_on_run_files(tiny_workflow):
                 read_run(path),
                 read_qrels(res / "qrels.txt"),
                 read_queries(res / "queries.tsv"),
+                recall_depth=20,
             )
             for name in MEASURES:
                 got = table.loc[(lang, method), name]
@@ -79,7 +85,7 @@ def test_reranked_runs_keep_the_bm25_candidates(tiny_workflow):
 
 
 def test_analysis_outputs(tiny_workflow):
-    results = tiny_workflow / "results"
+    results = tiny_workflow / RESULTS
     summary = pd.read_csv(results / "summary.csv")
     assert list(summary["method"]) == METHODS
     sig = pd.read_csv(results / "significance.csv")
@@ -200,3 +206,64 @@ def test_mono_setting_reranks_with_target_queries(copy_of_tiny):
     table = run_snakemake(work, "results/table.csv", "--config", "setting=mono")
     assert table.returncode == 0, table.stderr[-3000:]
     assert set(pd.read_csv(work / "results" / "table.csv")["setting"]) == {"mono"}
+
+
+def _local_config(tiny_workflow, work, **changes):
+    """Bring-your-own data: the tiny run's files placed under another dataset, with
+    the tiny run's encoder given as a local model directory."""
+    config = yaml.safe_load(TINY.read_text())
+    config.pop("synthetic")
+    for lang in config["languages"]:
+        lang.pop("synthetic")
+    config["dataset"] = "local-tiny"
+    config["source"] = "local"
+    config["model"] = {
+        "encoder": str(tiny_workflow / "results" / DATASET / "models" / "encoder")
+    }
+    config["teacher"].update(steps=4, checkpoint_every=10)
+    config["distill"].update(steps=4, checkpoint_every=10)
+    for key, value in changes.items():
+        config[key] = value
+    shutil.copytree(
+        tiny_workflow / "resources" / DATASET, work / "resources" / "local-tiny"
+    )
+    path = work / "local.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path, config
+
+
+def test_local_data_honours_the_bitext_budget_and_an_external_tsv(
+    tiny_workflow, tmp_path
+):
+    work = tmp_path / "local"
+    path, config = _local_config(tiny_workflow, work)
+    external = tmp_path / "external.tsv"
+    bitext = work / "resources" / "local-tiny" / "velarin" / "bitext.tsv"
+    external.write_text(bitext.read_text())
+    bitext.unlink()  # velarin's comes from the configured TSV, okhali's is placed
+    config["languages"][0]["bitext"] = {"tsv": str(external)}
+    config["languages"][0]["bitext_pairs"] = 40
+    config["languages"][1]["bitext_pairs"] = 25  # the placed file has 50
+    path.write_text(yaml.safe_dump(config))
+    targets = [f"results/local-tiny/models/optical-{x}" for x in ("velarin", "okhali")]
+    done = run_snakemake(work, *targets, configfile=path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert len(bitext.read_text().splitlines()) == 40  # imported, at the budget
+    log = (work / "logs" / "distill_ot" / "local-tiny" / "okhali.log").read_text()
+    assert "bitext: 25 of the 50 pairs" in log
+    manifest = (work / "results/local-tiny/models/encoder.manifest.json").read_text()
+    assert '"sha256"' in manifest and "model.safetensors" in manifest
+
+
+def test_local_data_with_other_passage_ids_fails_up_front(tiny_workflow, tmp_path):
+    work = tmp_path / "local"
+    path, _ = _local_config(tiny_workflow, work)
+    collection = work / "resources" / "local-tiny" / "en" / "collection.tsv"
+    lines = collection.read_text().splitlines()
+    collection.write_text("".join(f"x{line}\n" for line in lines))  # other ids
+    target = "results/local-tiny/okhali/teacher_en.trec"
+    done = run_snakemake(work, target, configfile=path)
+    assert done.returncode != 0
+    log = (work / "logs" / "rerank" / "local-tiny" / "okhali" / "teacher_en.log")
+    assert "must use the English passage ids" in log.read_text()
+    assert not (work / target).exists()

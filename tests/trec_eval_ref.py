@@ -48,13 +48,13 @@ def recall(scores: dict[str, float], qrels: dict[str, int], k: int = 100) -> flo
     return found / n_rel if n_rel else 0.0
 
 
-def evaluate(run: dict, qrels: dict, qids) -> dict[str, float]:
+def evaluate(run: dict, qrels: dict, qids, recall_depth: int = 100) -> dict[str, float]:
     """Means over ``qids`` (a query missing from the run scores 0)."""
     measures = {
         "nDCG@10": ndcg_cut,
         "RR@10": recip_rank,
         "AP": average_precision,
-        "R@100": recall,
+        f"R@{recall_depth}": lambda s, q: recall(s, q, recall_depth),
     }
     qids = list(qids)
     return {

@@ -103,7 +103,8 @@ def summary(table: pd.DataFrame) -> pd.DataFrame:
     """Per method: high/low means, their gap, and the share of the transfer gap closed.
 
     - ``gap`` = mean(high) - mean(low), in nDCG@10 points;
-    - ``gap_rel_teacher`` = gap / mean nDCG@10 of ``teacher_en`` over the targets;
+    - ``gap_rel_teacher`` = gap / nDCG@10 of ``teacher_en`` on English (the pivot
+      row; without one, its mean over the target languages' candidates);
     - ``closed_high`` / ``closed_low`` (``optical`` only): the share of the zero-shot
       transfer gap closed, (optical - zeroshot) / (teacher_en - zeroshot), from
       group means; NaN when ``teacher_en`` does not beat ``zeroshot`` (no gap).
@@ -112,7 +113,12 @@ def summary(table: pd.DataFrame) -> pd.DataFrame:
     means = targets.pivot_table(
         index="method", columns="resource", values=PRIMARY, aggfunc="mean"
     )
-    teacher = targets.loc[targets["method"] == "teacher_en", PRIMARY].mean()
+    pivot = table[(table["resource"] == "pivot") & (table["method"] == "teacher_en")]
+    teacher = (
+        pivot[PRIMARY].iloc[0]
+        if len(pivot)
+        else targets.loc[targets["method"] == "teacher_en", PRIMARY].mean()
+    )
     rows = []
     for method in targets["method"].drop_duplicates():
         high, low = means.loc[method, "high"], means.loc[method, "low"]

@@ -20,8 +20,25 @@ from ir_measures import AP, RR, R, nDCG
 from optical_clir.errors import InputError
 from optical_clir.formats import read_qrels, read_queries, read_run
 
-#: Reported measures, primary first; names are the table's column names.
-MEASURES = {"nDCG@10": nDCG @ 10, "RR@10": RR @ 10, "AP": AP, "R@100": R @ 100}
+
+def measures(recall_depth: int = 100) -> dict:
+    """Reported measures, primary first; names are the table's column names.
+
+    Recall is taken at ``recall_depth``, the rerank depth: a reranked run holds
+    only that many candidates, so its recall at any deeper cut-off would be its
+    recall at that depth under another name. The first stage is measured at the
+    same cut-off, so the column compares like with like.
+    """
+    return {
+        "nDCG@10": nDCG @ 10,
+        "RR@10": RR @ 10,
+        "AP": AP,
+        f"R@{recall_depth}": R @ recall_depth,
+    }
+
+
+#: the measures at the default depth (100)
+MEASURES = measures()
 _RR_CUTOFF = 10
 
 
@@ -40,9 +57,13 @@ def _line_of(path: str | Path, qid: str) -> int | None:
 
 
 def evaluate_run(
-    run_path: str | Path, qrels_path: str | Path, queries_path: str | Path
+    run_path: str | Path,
+    qrels_path: str | Path,
+    queries_path: str | Path,
+    recall_depth: int = 100,
 ) -> tuple[dict[str, float], pd.DataFrame]:
-    """Evaluate a TREC run over every query of ``queries_path``.
+    """Evaluate a TREC run over every query of ``queries_path`` (recall at
+    ``recall_depth``, see :func:`measures`).
 
     Returns
     -------
@@ -62,17 +83,18 @@ def evaluate_run(
             )
     qrels = {q: qrels[q] for q in queries}
     run = {q: docs for q, docs in read_run(run_path).items() if q in queries}
+    chosen = measures(recall_depth)
     per_query = pd.DataFrame(
-        0.0, index=pd.Index(sorted(queries), name="qid"), columns=list(MEASURES)
+        0.0, index=pd.Index(sorted(queries), name="qid"), columns=list(chosen)
     )
     provider = ir_measures.pytrec_eval
-    full = [m for name, m in MEASURES.items() if name != "RR@10"]
-    names = {str(m): name for name, m in MEASURES.items() if name != "RR@10"}
+    full = [m for name, m in chosen.items() if name != "RR@10"]
+    names = {str(m): name for name, m in chosen.items() if name != "RR@10"}
     for metric in provider.iter_calc(full, qrels, run):
         per_query.loc[metric.query_id, names[str(metric.measure)]] = float(metric.value)
     top = {q: trec_eval_top(docs, _RR_CUTOFF) for q, docs in run.items()}
     for metric in provider.iter_calc([RR], qrels, top):
         per_query.loc[metric.query_id, "RR@10"] = float(metric.value)
-    summary = {name: float(per_query[name].mean()) for name in MEASURES}
+    summary = {name: float(per_query[name].mean()) for name in chosen}
     summary["n_queries"] = len(queries)
     return summary, per_query

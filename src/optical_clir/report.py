@@ -86,8 +86,8 @@ def findings(summary: pd.DataFrame, sig: pd.DataFrame, alpha: float) -> list[str
     for method in by.index:
         r = by.loc[method]
         lines.append(
-            f"- `{method}`: high-resource mean nDCG@10 {r.high_mean:.3f}, low-resource "
-            f"{r.low_mean:.3f}, gap {r.gap:+.3f} ({_pct(r.gap_rel_teacher)} of the "
+            f"- `{method}`: high-resource mean nDCG@10 {r.high_mean:.4f}, low-resource "
+            f"{r.low_mean:.4f}, gap {r.gap:+.4f} ({_pct(r.gap_rel_teacher)} of the "
             "teacher's English score)."
         )
     if {"bm25", "teacher_en"} <= set(by.index):
@@ -96,7 +96,7 @@ def findings(summary: pd.DataFrame, sig: pd.DataFrame, alpha: float) -> list[str
         if teacher <= first:
             lines.append(
                 f"- **The neural teacher does not beat BM25 here** (teacher_en "
-                f"{teacher:.3f} vs bm25 {first:.3f}, mean of the group means): the "
+                f"{teacher:.4f} vs bm25 {first:.4f}, mean of the group means): the "
                 "reranked runs order BM25's candidates worse than BM25 itself, so "
                 "differences between the neural methods say little about "
                 "cross-lingual transfer in this run."
@@ -121,8 +121,8 @@ def findings(summary: pd.DataFrame, sig: pd.DataFrame, alpha: float) -> list[str
         )
         why = ", but both groups score lower than zero-shot" if lower else ""
         lines.append(
-            f"- The high/low gap {verb} with OPTICAL: {zs:+.3f} (zero-shot) -> "
-            f"{op:+.3f} (OPTICAL){why}."
+            f"- The high/low gap {verb} with OPTICAL: {zs:+.4f} (zero-shot) -> "
+            f"{op:+.4f} (OPTICAL){why}."
         )
         lines.append(
             "- Share of the zero-shot transfer gap (teacher_en - zeroshot) closed by "

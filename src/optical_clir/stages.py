@@ -17,7 +17,7 @@ from optical_clir.synthetic.benchmark import (
     generate_pivot,
 )
 from optical_clir.synthetic.language import LanguageSpec
-from optical_clir.table import collect, to_markdown, write_csv
+from optical_clir.table import collect, rounded, to_markdown, write_csv
 
 Paths = Mapping[str, str | Path]
 
@@ -73,9 +73,11 @@ def evaluate(
     labels: Mapping[str, str],
     metrics_out: str,
     per_query_out: str,
+    recall_depth: int = 100,
 ) -> None:
-    """Evaluate one run: a one-row metrics CSV and a per-query TSV beside it."""
-    summary, per_query = evaluate_run(run, qrels, queries)
+    """Evaluate one run: a one-row metrics CSV and a per-query TSV beside it
+    (recall at ``recall_depth``, the rerank depth)."""
+    summary, per_query = evaluate_run(run, qrels, queries, recall_depth)
     write_csv(pd.DataFrame([{**labels, **summary}]), metrics_out)
     with atomic_open(per_query_out) as handle:
         per_query.round(6).to_csv(handle, sep="\t")
@@ -116,17 +118,19 @@ def analyze(
             p, sep="\t", dtype={"qid": str}
         ).set_index("qid")
     languages = list(dict.fromkeys(zip(table["lang"], table["resource"], strict=True)))
-    summary = stats.summary(table)
-    sig = stats.significance(
-        per_query,
-        languages,
-        analysis["permutations"],
-        analysis["bootstrap"],
-        analysis["alpha"],
-        seed,
+    summary = rounded(stats.summary(table))
+    sig = rounded(
+        stats.significance(
+            per_query,
+            languages,
+            analysis["permutations"],
+            analysis["bootstrap"],
+            analysis["alpha"],
+            seed,
+        )
     )
-    write_csv(summary, out["summary"], decimals=4)
-    write_csv(sig, out["significance"], decimals=4)
+    write_csv(summary, out["summary"])
+    write_csv(sig, out["significance"])
     plot_ndcg(table, per_query, out["figure"], title, analysis["bootstrap"], seed)
     figure = Path(out["figure"]).relative_to(Path(out["report"]).parent)
     write_report(

@@ -12,35 +12,57 @@ from optical_clir.metrics import MEASURES
 
 RESOURCE_ORDER = {"pivot": 0, "high": 1, "low": 2}
 METHOD_ORDER = {"bm25": 0, "zeroshot": 1, "optical": 2, "teacher_en": 3}
-COLUMNS = ["dataset", "setting", "lang", "resource", "method", *MEASURES, "n_queries"]
+ID_COLUMNS = ["dataset", "setting", "lang", "resource", "method"]
+#: the columns of a table whose recall is at the default depth (100)
+COLUMNS = [*ID_COLUMNS, *MEASURES, "n_queries"]
 
 
-def write_csv(frame: pd.DataFrame, path: str | Path, decimals: int = 4) -> None:
-    """Write ``frame`` as CSV atomically, floats rounded to ``decimals``."""
+def columns_of(frame: pd.DataFrame) -> list[str]:
+    """Identifying columns, the measures (recall cut-offs ascending), ``n_queries``."""
+    recall = sorted(
+        (c for c in frame.columns if c.startswith("R@")), key=lambda c: int(c[2:])
+    )
+    return [*ID_COLUMNS, "nDCG@10", "RR@10", "AP", *recall, "n_queries"]
+
+
+DECIMALS = 4
+
+
+def rounded(frame: pd.DataFrame, decimals: int = DECIMALS) -> pd.DataFrame:
+    """A copy with every float column rounded to ``decimals``: round once, then
+    write the CSV and the Markdown from the same values, so they always agree."""
     out = frame.copy()
     for name in out.columns:
         if pd.api.types.is_float_dtype(out[name]):
             out[name] = out[name].round(decimals)
+    return out
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path, decimals: int = DECIMALS) -> None:
+    """Write ``frame`` as CSV atomically, floats rounded to ``decimals``."""
     with atomic_open(path) as handle:
-        out.to_csv(handle, index=False)
+        rounded(frame, decimals).to_csv(handle, index=False)
 
 
 def collect(paths: Iterable[str | Path]) -> pd.DataFrame:
     """Concatenate per-run metric rows into the table.
 
-    Rows are ordered pivot first, then high- and low-resource languages, then any
-    other label; within a language, methods keep the order of ``METHOD_ORDER``.
+    Rows are ordered by dataset, then pivot first, then high- and low-resource
+    languages, then any other label; within a language, methods keep the order
+    of ``METHOD_ORDER``. Tables of datasets reranked to other depths keep one
+    recall column per depth (empty where it was not measured).
     """
     frame = pd.concat([pd.read_csv(p) for p in paths], ignore_index=True)
-    missing = [c for c in COLUMNS if c not in frame]
-    if missing:
-        raise ValueError(f"metric rows lack columns {missing}")
+    columns = columns_of(frame)
+    missing = [c for c in columns if c not in frame]
+    if missing or len(columns) == len(ID_COLUMNS) + 4:
+        raise ValueError(f"metric rows lack columns {missing or ['R@<depth>']}")
     frame = frame.assign(
         _r=frame["resource"].map(RESOURCE_ORDER).fillna(len(RESOURCE_ORDER)),
         _m=frame["method"].map(METHOD_ORDER).fillna(len(METHOD_ORDER)),
     )
-    frame = frame.sort_values(["_r", "lang", "_m", "method"], kind="stable")
-    return frame.drop(columns=["_r", "_m"]).reset_index(drop=True)[COLUMNS]
+    frame = frame.sort_values(["dataset", "_r", "lang", "_m", "method"], kind="stable")
+    return frame.drop(columns=["_r", "_m"]).reset_index(drop=True)[columns]
 
 
 def frame_markdown(frame: pd.DataFrame) -> str:

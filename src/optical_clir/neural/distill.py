@@ -98,7 +98,8 @@ class OpticalLoss:
         n_states = teacher.config.num_hidden_layers + 1
         self.layers = resolve_layers(params["layers"], n_states)
         # layers above the highest aligned one never reach the loss: skip them
-        self.depth = max(self.layers)
+        # (one layer at least: transformers collects hidden states per layer)
+        self.depth = max(1, max(self.layers))
 
     def _encode(self, model, texts: Sequence[str]):
         enc = self.tokenizer(

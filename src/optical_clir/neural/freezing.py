@@ -90,8 +90,11 @@ def first_layers(model: torch.nn.Module, n: int) -> Iterator[None]:
 
     States above the highest aligned layer are never needed by the alignment
     loss; skipping those layers saves their forward and backward passes. Inside
-    the block ``hidden_states`` has ``n + 1`` entries.
+    the block ``hidden_states`` has ``n + 1`` entries; ``n`` must be at least 1
+    (transformers collects hidden states around the layers it runs).
     """
+    if n < 1:
+        raise ValueError(f"first_layers needs at least one layer, not {n}")
     encoder = model.base_model.encoder
     full = transformer_layers(model)
     encoder.layer = full[:n]

@@ -1,0 +1,238 @@
+"""OPTICAL variants on the real-text tier, over several teacher seeds.
+
+Where OPTICAL's design is decided on evidence (docs/optical_defaults.md). For
+each seed, a teacher is trained on the tier's English triples (or reused from
+``--work``), zero-shot reranking is measured per language, then every variant
+distils one student per language from that teacher and reranks the same
+candidates. Everything runs through the library's public functions
+(``train_teacher``, ``distill``, ``rerank``, ``evaluate_run``), on the files the
+workflow wrote for ``config/realtext.yaml``::
+
+    snakemake -c 2 results/bible-e5/en/bm25.trec results/bible-e5/models/encoder \\
+        --configfile config/realtext.yaml
+    python bench/optical_variants.py --seeds 1 2 3 \\
+        --variant "emb-l0:trainable=embeddings;layers=[0];lr=0.001" \\
+        --variant "lower4:trainable=lower;lower_layers=4;layers=[4]"
+
+A variant is ``name:key=value;...`` over the config's ``distill`` section
+(values parsed as YAML). Per-query nDCG@10 of every (seed, language, method) is
+written to ``--out`` (JSON); ``--report`` prints, per variant, the mean over
+seeds per language, the mean paired difference with zero-shot and a
+randomisation test of the per-query differences averaged over seeds
+(Holm-corrected across languages).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+import yaml
+
+from optical_clir.analysis import holm, randomization_test
+from optical_clir.config import validate_config
+from optical_clir.formats import read_collection, read_queries, read_run, write_run
+from optical_clir.metrics import evaluate_run
+from optical_clir.neural.cross_encoder import train_teacher
+from optical_clir.neural.distill import distill
+from optical_clir.neural.rerank import rerank
+
+ROOT = Path(__file__).resolve().parents[1]
+CPU = torch.device("cpu")
+
+
+def parse_variant(text: str) -> tuple[str, dict]:
+    """``name:key=value;key=[a, b]`` -> (name, {key: value}); values are YAML."""
+    name, _, body = text.partition(":")
+    pairs = (part.partition("=") for part in body.split(";") if part.strip())
+    return name, {key.strip(): yaml.safe_load(value) for key, _, value in pairs}
+
+
+def ndcg_per_query(run, resources: Path, lang: str, work: Path, depth: int) -> dict:
+    """Per-query nDCG@10 of ``run`` against the language's qrels."""
+    path = work / f"{lang}.{time.perf_counter_ns()}.trec"
+    write_run(path, run, tag="bench")
+    _, per_query = evaluate_run(
+        path,
+        resources / lang / "qrels.txt",
+        resources / lang / "queries.tsv",
+        recall_depth=depth,
+    )
+    path.unlink()
+    return per_query["nDCG@10"].round(6).to_dict()
+
+
+def run_variants(args, config: dict) -> dict:
+    dataset = config["dataset"]
+    resources = args.root / "resources" / dataset
+    models = args.root / "results" / dataset / "models"
+    candidates = read_run(args.root / "results" / dataset / "en" / "bm25.trec")
+    depth = config["rerank"]["depth"]
+    work = args.work
+    work.mkdir(parents=True, exist_ok=True)
+    results = json.loads(args.out.read_text()) if args.out.exists() else {}
+    queries = read_queries(resources / "en" / "queries_en.tsv")
+
+    def score(model_dir: Path, lang: str, tag: str) -> dict:
+        collection = read_collection(resources / lang / "collection.tsv")
+        run = rerank(
+            candidates,
+            queries,
+            collection,
+            model_dir,
+            depth,
+            config["rerank"]["batch_size"],
+            config["rerank"]["max_length"],
+            CPU,
+            work / f"cache.{tag}.{lang}.tsv",
+        )
+        return ndcg_per_query(run, resources, lang, work, depth)
+
+    def save() -> None:
+        args.out.write_text(json.dumps(results, indent=1, sort_keys=True))
+
+    for seed in args.seeds:
+        teacher = work / f"teacher-s{seed}"
+        if not teacher.exists():
+            began = time.perf_counter()
+            train_teacher(
+                models / "encoder",
+                resources / "en" / "triples.tsv",
+                config["teacher"],
+                teacher,
+                work / f"ck-teacher-s{seed}",
+                seed,
+                CPU,
+            )
+            print(f"teacher seed {seed}: {time.perf_counter() - began:.0f} s")
+        for lang in ["en", *args.langs]:
+            key = (
+                f"s{seed}/{lang}/teacher"
+                if lang == "en"
+                else f"s{seed}/{lang}/zeroshot"
+            )
+            if key not in results:
+                results[key] = score(teacher, lang, f"t{seed}")
+                save()
+        for name, changes in args.variants:
+            params = {**config["distill"], **changes}
+            for lang in args.langs:
+                key = f"s{seed}/{lang}/{name}"
+                if key in results:
+                    continue
+                began = time.perf_counter()
+                student = work / f"{name}-{lang}-s{seed}"
+                stats = distill(
+                    teacher,
+                    resources / lang / "bitext.tsv",
+                    params,
+                    student,
+                    work / f"ck-{name}-{lang}-s{seed}",
+                    seed,
+                    CPU,
+                    bitext_pairs=next(
+                        x["bitext_pairs"]
+                        for x in config["languages"]
+                        if x["name"] == lang
+                    ),
+                )
+                results[key] = score(student, lang, f"{name}{seed}")
+                results[f"{key}/stats"] = {
+                    k: v for k, v in stats.items() if k != "collapse_history"
+                }
+                results[f"{key}/stats"]["distill_seconds"] = time.perf_counter() - began
+                save()
+                zeroshot = results[f"s{seed}/{lang}/zeroshot"]
+                print(
+                    f"seed {seed} {lang} {name}: nDCG@10 "
+                    f"{np.mean(list(results[key].values())):.4f} (zero-shot "
+                    f"{np.mean(list(zeroshot.values())):.4f}), gap ratio "
+                    f"{stats.get('heldout_gap_ratio', float('nan')):.2f}"
+                )
+    return results
+
+
+def report(results: dict, langs: list[str], permutations: int = 10000) -> pd.DataFrame:
+    """Mean over seeds per (variant, language), paired test against zero-shot."""
+    seeds = sorted({k.split("/")[0] for k in results})
+    names = sorted(
+        {k.split("/")[2] for k in results if k.count("/") == 2} - {"teacher"}
+    )
+    rows = []
+    for name in names:
+        for lang in langs:
+            keys = [f"{s}/{lang}/{name}" for s in seeds]
+            zs = [f"{s}/{lang}/zeroshot" for s in seeds]
+            if not all(k in results for k in keys + zs):
+                continue
+            qids = sorted(results[keys[0]])
+            x = np.array([[results[k][q] for q in qids] for k in keys]).mean(0)
+            y = np.array([[results[k][q] for q in qids] for k in zs]).mean(0)
+            rows.append(
+                {
+                    "variant": name,
+                    "lang": lang,
+                    "seeds": len(seeds),
+                    "ndcg": x.mean(),
+                    "delta": (x - y).mean(),
+                    "p": randomization_test(x, y, permutations, 0),
+                    "per_seed": [
+                        round(float(np.mean(list(results[k].values()))), 4)
+                        for k in keys
+                    ],
+                }
+            )
+    frame = pd.DataFrame(rows)
+    if len(frame):
+        frame["p_holm"] = frame.groupby("variant")["p"].transform(
+            lambda p: holm(p.tolist())
+        )
+    return frame
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--config", type=Path, default=ROOT / "config/realtext.yaml")
+    parser.add_argument(
+        "--root", type=Path, default=ROOT, help="where the workflow ran"
+    )
+    parser.add_argument("--langs", nargs="+", default=None)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
+    parser.add_argument("--variant", action="append", default=[])
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--work", type=Path, default=ROOT / "benchmarks" / "optical_variants"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=ROOT / "benchmarks" / "optical_variants.json"
+    )
+    parser.add_argument("--report", action="store_true", help="only print the report")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    config = yaml.safe_load(args.config.read_text())
+    validate_config(config, ROOT / "workflow/schemas/config.schema.yaml")
+    args.langs = args.langs or [x["name"] for x in config["languages"]]
+    args.variants = [parse_variant(v) for v in args.variant]
+    results = (
+        json.loads(args.out.read_text()) if args.report else run_variants(args, config)
+    )
+    pd.set_option("display.width", 160)
+    print(report(results, args.langs).round(4).to_string(index=False))
+    seeds = sorted({k.split("/")[0] for k in results})
+    for lang in ["en", *args.langs]:
+        method = "teacher" if lang == "en" else "zeroshot"
+        values = [
+            np.mean(list(results[f"{s}/{lang}/{method}"].values()))
+            for s in seeds
+            if f"{s}/{lang}/{method}" in results
+        ]
+        print(f"{lang} {method}: per seed {np.round(values, 4).tolist()}")
+
+
+if __name__ == "__main__":
+    main()
