@@ -554,3 +554,42 @@ def test_pruned_wordpiece_encoder_segments_as_before(ranker_dir, tmp_path):
             a = old_model.eval()(**old_tok(text, return_tensors="pt")).last_hidden_state
             b = new_model.eval()(**new_tok(text, return_tensors="pt")).last_hidden_state
         torch.testing.assert_close(a, b)
+
+
+def test_english_anchor_is_zero_for_the_teacher_itself(ranker_dir, bitext):
+    from optical_clir.formats import read_bitext
+
+    pairs = read_bitext(bitext)[:6]
+    english, foreign = [e for e, _ in pairs], [f for _, f in pairs]
+    teacher, tokenizer = load_ranker(ranker_dir)
+    student, _ = load_ranker(ranker_dir)
+    plain = OpticalLoss(teacher, student, tokenizer, DISTILL, CPU)
+    anchored = OpticalLoss(
+        teacher, student, tokenizer, {**DISTILL, "english_anchor": 1.0}, CPU
+    )
+    with torch.no_grad():
+        torch.testing.assert_close(plain(english, foreign), anchored(english, foreign))
+        student.get_input_embeddings().weight.mul_(0.5)
+        assert anchored(english, foreign) > plain(english, foreign) + 1e-3
+
+
+def test_pivot_rows_stay_the_teachers(ranker_dir, bitext, tmp_path):
+    from optical_clir.formats import read_bitext
+    from optical_clir.neural.distill import pivot_rows
+
+    params = {
+        **DISTILL,
+        "trainable": "embeddings",
+        "freeze_pivot_rows": True,
+        "steps": 6,
+        "checkpoint_every": 100,
+        "lr": 1e-2,
+    }
+    distill(ranker_dir, bitext, params, tmp_path / "s", tmp_path / "ck", 1, CPU)
+    key = "bert.embeddings.word_embeddings.weight"
+    before, after = _weights(ranker_dir)[key], _weights(tmp_path / "s")[key]
+    _, tokenizer = load_ranker(ranker_dir)
+    rows = pivot_rows(tokenizer, [e for e, _ in read_bitext(bitext)])
+    torch.testing.assert_close(after[rows], before[rows], atol=0, rtol=0)
+    moved = (after != before).any(1).nonzero().view(-1).tolist()
+    assert moved and not set(moved) & set(rows.tolist())

@@ -27,6 +27,7 @@ from optical_clir.neural.collapse import CollapseGuard
 from optical_clir.neural.cross_encoder import load_ranker, save_ranker
 from optical_clir.neural.freezing import (
     first_layers,
+    freeze_rows,
     train_only_embeddings,
     train_only_lower,
     transformer_layers,
@@ -121,17 +122,27 @@ class OpticalLoss:
         return states, weights
 
     def __call__(self, english: Sequence[str], foreign: Sequence[str]) -> torch.Tensor:
-        """Mean over layers and pairs of ``<T, C>``. Shape: () scalar."""
-        return self.pair_costs(english, foreign).mean()
+        """Mean over layers and pairs of ``<T, C>``, plus the English anchor when
+        ``params['english_anchor']`` > 0. Shape: () scalar."""
+        with torch.no_grad():
+            teacher = self._encode(self.teacher, english)
+        loss = self._transport(teacher, self._encode(self.student, foreign)).mean()
+        weight = self.params.get("english_anchor", 0.0)
+        if weight > 0:
+            loss = loss + weight * self._anchor(teacher, english)
+        return loss
 
     def pair_costs(
         self, english: Sequence[str], foreign: Sequence[str]
     ) -> torch.Tensor:
         """``<T, C>`` of each pair, averaged over layers. Shape: (n_pairs,)."""
         with torch.no_grad():
-            t_states, b = self._encode(self.teacher, english)
-        s_states, a = self._encode(self.student, foreign)
-        total = torch.zeros(len(english), device=self.device)
+            teacher = self._encode(self.teacher, english)
+        return self._transport(teacher, self._encode(self.student, foreign))
+
+    def _transport(self, teacher, student) -> torch.Tensor:
+        (t_states, b), (s_states, a) = teacher, student
+        total = torch.zeros(len(a), device=self.device)
         for layer in self.layers:
             cost = cosine_cost(s_states[layer].float(), t_states[layer].float())
             total = total + ot_loss(
@@ -144,6 +155,46 @@ class OpticalLoss:
                 tol=self.params["tol"],
             )
         return total / len(self.layers)
+
+    def _anchor(self, teacher, english: Sequence[str]) -> torch.Tensor:
+        """The student's English states kept on the teacher's: mean over real
+        tokens and layers of ``1 - cos`` between the two models' states of the
+        same English tokens. The student reads English queries at reranking time
+        with the same weights, so this keeps what the teacher does with English
+        while the OT term moves the foreign side. Shape: () scalar."""
+        t_states, mask = teacher
+        s_states, _ = self._encode(self.student, english)
+        real = (mask > 0).float()  # (batch, length)
+        total = torch.zeros((), device=self.device)
+        for layer in self.layers:
+            cos = torch.nn.functional.cosine_similarity(
+                s_states[layer].float(), t_states[layer].float(), dim=-1
+            )  # (batch, length)
+            total = total + ((1 - cos) * real).sum() / real.sum().clamp(min=1)
+        return total / len(self.layers)
+
+
+def pivot_rows(tokenizer, english: Sequence[str]) -> torch.Tensor:
+    """Ids of every token the English texts use, special tokens included.
+
+    Shape: (n_tokens,), sorted."""
+    used = set(tokenizer.all_special_ids)
+    for ids in tokenizer(list(english), add_special_tokens=False)["input_ids"]:
+        used.update(ids)
+    return torch.tensor(sorted(used), dtype=torch.long)
+
+
+def _after_steps(hooks: Sequence, guard):
+    """One training callback: ``hooks`` after every step, then the guard."""
+    if not hooks:
+        return guard
+
+    def callback(done: int) -> bool:
+        for hook in hooks:
+            hook()
+        return bool(guard(done)) if guard is not None else False
+
+    return callback
 
 
 def set_trainable(student, params: Mapping) -> int:
@@ -215,6 +266,13 @@ def distill(
     teacher, tokenizer = load_ranker(teacher_dir)
     student, _ = load_ranker(teacher_dir)
     trainable = set_trainable(student, params)
+    after_step = []
+    if params.get("freeze_pivot_rows"):
+        rows = pivot_rows(tokenizer, [e for e, _ in pairs + heldout])
+        after_step.append(freeze_rows(student, rows))
+        logger.info(
+            "embedding rows of the %d tokens of the English side are frozen", len(rows)
+        )
     idf = None
     if params["marginals"] == "idf":
         idf = idf_table(tokenizer, [e for e, _ in pairs] + [f for _, f in pairs])
@@ -263,7 +321,7 @@ def distill(
             bitext_path,
             settings={**params, "seed": seed, "bitext_pairs": bitext_pairs},
         ),
-        callback=guard,
+        callback=_after_steps(after_step, guard),
     )
     if guard is not None:
         stats.update(guard.summary())

@@ -16,7 +16,7 @@ lower layers. These helpers set ``requires_grad`` accordingly:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import torch
@@ -82,6 +82,28 @@ def train_only_lower(model: torch.nn.Module, k: int) -> int:
         for parameter in layer.parameters():
             parameter.requires_grad_(True)
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def freeze_rows(model: torch.nn.Module, rows: torch.Tensor) -> Callable[[], None]:
+    """Keep the input embedding rows ``rows`` (token ids) as they are.
+
+    Their gradient is zeroed by a hook; the optimiser's decoupled weight decay
+    would still shrink them, so the returned function copies the saved rows
+    back and is meant to run after every optimiser step. Used by
+    ``distill.freeze_pivot_rows``: the rows of every token of the English side
+    stay the teacher's, so only tokens that English never uses can move.
+    """
+    weight = model.get_input_embeddings().weight
+    mask = torch.ones(weight.shape[0], 1, dtype=weight.dtype, device=weight.device)
+    mask[rows] = 0
+    weight.register_hook(lambda grad: grad * mask.to(grad.device))
+    saved = weight.detach()[rows].clone()
+
+    def restore() -> None:
+        with torch.no_grad():
+            weight[rows] = saved.to(weight.device)
+
+    return restore
 
 
 @contextmanager
