@@ -11,7 +11,7 @@ hidden 768, 119,547 word pieces; no download), measures on the chosen device
 with the sequence lengths and batch sizes of ``config/mmarco.yaml``, and
 multiplies by that config's work (steps x batch, queries x depth x methods x
 languages) to print device-hours per stage. Run it on the GPU node you will use;
-the CPU figures of this repository's machine are in README ("The real run").
+the CPU figures of this repository's machine are in docs/real_run.md.
 
 Usage::
 

@@ -6,7 +6,7 @@ negative on triples drawn from a fresh passage pool of the same world (a ranker
 that memorises its training triples stays at 0.5), and (2) nDCG@10 of reranking
 BM25's English top ``--depth``. Needs the demo's resources and English BM25 run
 (``snakemake -c 2 results/synthetic-demo/en/bm25.trec`` and the encoder).
-The README's "Where the simulation stands" reports this probe's figures.
+docs/simulation.md ("Where the simulation stands") reports this probe's figures.
 
 Usage::
 

@@ -74,3 +74,33 @@ def test_query_without_qrels_names_line(tmp_path):
         evaluate_run(
             tmp_path / "run.trec", tmp_path / "qrels.txt", tmp_path / "queries.tsv"
         )
+
+
+@pytest.mark.parametrize(
+    "qrels",
+    [
+        {"a": 1},
+        {"a": 2, "c": 1, "zz": 1},  # graded, and one relevant outside the candidates
+        {"b": 1, "d": 1, "e": 2},
+        {"q": 1},  # nothing relevant among the candidates
+    ],
+)
+def test_expected_random_order_equals_the_mean_over_every_permutation(qrels):
+    import itertools
+
+    from optical_clir.metrics import expected_random
+
+    candidates = {d: float(10 - i) for i, d in enumerate("abcdefg")}
+    depth = 6  # "g" is beyond the rerank depth
+    top = sorted(candidates, key=lambda d: -candidates[d])[:depth]
+    totals: dict[str, float] = {}
+    orders = list(itertools.permutations(top))
+    for order in orders:
+        run = {d: float(len(order) - i) for i, d in enumerate(order)}
+        got = trec_eval_ref.evaluate({"q": run}, {"q": qrels}, ["q"], depth)
+        for name, value in got.items():
+            totals[name] = totals.get(name, 0.0) + value / len(orders)
+    expected = expected_random(candidates, qrels, depth)
+    assert set(expected) == set(totals)
+    for name, value in totals.items():
+        assert expected[name] == pytest.approx(value, abs=1e-12), name

@@ -32,9 +32,17 @@ def test_table_has_every_language(tiny_workflow):
     assert list(table.columns) == COLUMNS
     union = pd.read_csv(tiny_workflow / "results" / "table.csv")  # every dataset
     pd.testing.assert_frame_equal(union, table)
-    assert list(table["lang"]) == ["en"] * 2 + ["velarin"] * 4 + ["okhali"] * 4
-    assert list(table["resource"]) == ["pivot"] * 2 + ["high"] * 4 + ["low"] * 4
-    assert list(table["method"]) == ["bm25", "teacher_en"] + METHODS * 2
+    assert list(table["lang"]) == ["en"] * 3 + ["velarin"] * 5 + ["okhali"] * 5
+    assert list(table["resource"]) == ["pivot"] * 3 + ["high"] * 5 + ["low"] * 5
+    assert (
+        list(table["method"])
+        == ["random", "bm25", "teacher_en"]
+        + [
+            "random",
+            *METHODS,
+        ]
+        * 2
+    )
     assert set(table["dataset"]) == {DATASET} and set(table["setting"]) == {"xling"}
     assert (table["n_queries"] == 30).all()
     # lexical BM25 is useful but far from perfect on the simulation
@@ -87,7 +95,7 @@ def test_reranked_runs_keep_the_bm25_candidates(tiny_workflow):
 def test_analysis_outputs(tiny_workflow):
     results = tiny_workflow / RESULTS
     summary = pd.read_csv(results / "summary.csv")
-    assert list(summary["method"]) == METHODS
+    assert list(summary["method"]) == ["random", *METHODS]
     sig = pd.read_csv(results / "significance.csv")
     assert list(sig["lang"]) == ["velarin", "okhali"]
     assert ((sig["p_holm"] >= sig["p_value"]) & (sig["ci_low"] <= sig["delta"])).all()
@@ -95,6 +103,7 @@ def test_analysis_outputs(tiny_workflow):
     assert png.startswith(b"\x89PNG") and len(png) > 5000
     report = (results / "report.md").read_text()
     assert "controlled simulation" in report
+    assert "of its gain over a random order of the same candidates" in report
     assert "figures/ndcg_by_language.png" in report
 
 
@@ -264,6 +273,25 @@ def test_local_data_with_other_passage_ids_fails_up_front(tiny_workflow, tmp_pat
     target = "results/local-tiny/okhali/teacher_en.trec"
     done = run_snakemake(work, target, configfile=path)
     assert done.returncode != 0
-    log = (work / "logs" / "rerank" / "local-tiny" / "okhali" / "teacher_en.log")
+    log = work / "logs" / "rerank" / "local-tiny" / "okhali" / "teacher_en.log"
     assert "must use the English passage ids" in log.read_text()
     assert not (work / target).exists()
+
+
+def test_random_order_reference_is_exact_and_below_the_rankers(tiny_workflow):
+    from optical_clir.metrics import expected_random
+
+    table = pd.read_csv(tiny_workflow / RESULTS / "table.csv")
+    table = table.set_index(["lang", "method"])
+    res = tiny_workflow / "resources" / DATASET / "okhali"
+    run = read_run(tiny_workflow / RESULTS / "okhali" / "bm25.trec")
+    qrels = read_qrels(res / "qrels.txt")
+    queries = read_queries(res / "queries.tsv")
+    mean = sum(
+        expected_random(run.get(q, {}), qrels[q], 20)["nDCG@10"] for q in queries
+    ) / len(queries)
+    assert table.loc[("okhali", "random"), "nDCG@10"] == pytest.approx(mean, abs=5e-5)
+    # the same candidates: the same recall at the rerank depth as BM25's
+    assert table.loc[("okhali", "random"), "R@20"] == pytest.approx(
+        table.loc[("okhali", "bm25"), "R@20"], abs=5e-5
+    )

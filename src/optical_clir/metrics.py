@@ -11,6 +11,7 @@ otherwise route RR@10 to its MS MARCO provider, which breaks ties differently).
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import ir_measures
@@ -96,5 +97,72 @@ def evaluate_run(
     for metric in provider.iter_calc([RR], qrels, top):
         per_query.loc[metric.query_id, "RR@10"] = float(metric.value)
     summary = {name: float(per_query[name].mean()) for name in chosen}
+    summary["n_queries"] = len(queries)
+    return summary, per_query
+
+
+def _discount(n: int, k: int = 10) -> float:
+    """Mean nDCG@k discount of a uniform rank in 1..n:
+    (1/n) sum over r <= min(k, n) of 1/log2(r + 1)."""
+    return sum(1.0 / math.log2(r + 1) for r in range(1, min(k, n) + 1)) / n
+
+
+def expected_random(
+    candidates: dict[str, float], qrels: dict[str, int], recall_depth: int
+) -> dict[str, float]:
+    """Exact expectations of the reported measures for a uniformly random order of
+    the first ``recall_depth`` candidates (by score, then docid), as trec_eval
+    computes them (gains are the graded qrels; relevant means rel > 0).
+
+    With n candidates, k of them relevant, R relevant in the qrels:
+
+    - nDCG@10: E[DCG@10] = (sum of the candidates' gains) x mean discount of a
+      uniform rank, divided by the ideal DCG@10 of the qrels;
+    - RR@10: sum over r <= 10 of P(first relevant at rank r) / r, with
+      P = C(n - r, k - 1) / C(n, k);
+    - AP: (k / R) x mean over a uniform rank r of
+      (1 + (r - 1)(k - 1)/(n - 1)) / r (precision at a relevant passage);
+    - recall: that of the candidates (every candidate stays in the run).
+    """
+    top = sorted(candidates, key=lambda d: (-candidates[d], d))[:recall_depth]
+    n = len(top)
+    gains = [qrels.get(d, 0) for d in top]
+    k = sum(1 for g in gains if g > 0)
+    relevant = sum(1 for g in qrels.values() if g > 0)
+    ideal = sorted((g for g in qrels.values() if g > 0), reverse=True)[:10]
+    idcg = sum(g / math.log2(r + 2) for r, g in enumerate(ideal))
+    out = {"nDCG@10": 0.0, "RR@10": 0.0, "AP": 0.0, f"R@{recall_depth}": 0.0}
+    if n == 0 or k == 0:
+        return out
+    out["nDCG@10"] = sum(g for g in gains if g > 0) * _discount(n) / idcg
+    total = math.comb(n, k)
+    out["RR@10"] = sum(
+        math.comb(n - r, k - 1) / total / r for r in range(1, min(10, n - k + 1) + 1)
+    )
+    spread = (k - 1) / (n - 1) if n > 1 else 0.0
+    mean_precision = sum((1 + (r - 1) * spread) / r for r in range(1, n + 1)) / n
+    out["AP"] = k * mean_precision / relevant
+    out[f"R@{recall_depth}"] = k / relevant
+    return out
+
+
+def evaluate_random(
+    run_path: str | Path,
+    qrels_path: str | Path,
+    queries_path: str | Path,
+    recall_depth: int,
+) -> tuple[dict[str, float], pd.DataFrame]:
+    """The random-order reference of a first-stage run: :func:`expected_random`
+    per query of ``queries_path`` (same outputs as :func:`evaluate_run`)."""
+    queries = read_queries(queries_path)
+    qrels = read_qrels(qrels_path)
+    run = read_run(run_path)
+    rows = {
+        q: expected_random(run.get(q, {}), qrels.get(q, {}), recall_depth)
+        for q in sorted(queries)
+    }
+    per_query = pd.DataFrame.from_dict(rows, orient="index")
+    per_query.index.name = "qid"
+    summary = {name: float(per_query[name].mean()) for name in per_query.columns}
     summary["n_queries"] = len(queries)
     return summary, per_query

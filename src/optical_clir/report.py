@@ -13,6 +13,7 @@ from optical_clir.atomic import atomic_open, write_text
 from optical_clir.table import METHOD_ORDER, frame_markdown
 
 COLORS = {
+    "random": "#e0e0e0",
     "bm25": "#9e9e9e",
     "zeroshot": "#e69f00",
     "optical": "#0072b2",
@@ -102,15 +103,32 @@ def findings(summary: pd.DataFrame, sig: pd.DataFrame, alpha: float) -> list[str
                 "cross-lingual transfer in this run."
             )
     if {"zeroshot", "teacher_en"} <= set(by.index):
-        kept = []
+        kept, gain = [], []
         for group in ("high", "low"):
             ceiling = by.loc["teacher_en", f"{group}_mean"]
             score = by.loc["zeroshot", f"{group}_mean"]
             kept.append(score / ceiling if ceiling else float("nan"))
+            if "random" in by.index:
+                chance = by.loc["random", f"{group}_mean"]
+                above = ceiling - chance
+                gain.append((score - chance) / above if above > 0 else float("nan"))
+        against = (
+            f" ({_pct(gain[0])} and {_pct(gain[1])} of its gain over a random "
+            "order of the same candidates)"
+            if gain
+            else ""
+        )
         lines.append(
             f"- Zero-shot keeps {_pct(kept[0])} of teacher_en's nDCG@10 in "
-            f"high-resource and {_pct(kept[1])} in low-resource languages (same "
-            "candidates, English originals for teacher_en)."
+            f"high-resource and {_pct(kept[1])} in low-resource languages{against} "
+            "(same candidates, English originals for teacher_en)."
+        )
+    if "random" in by.index:
+        chance = by.loc["random"]
+        lines.append(
+            "- A random order of the same candidates scores "
+            f"{chance.high_mean:.4f} (high) and {chance.low_mean:.4f} (low) in "
+            "expectation."
         )
     if {"zeroshot", "optical"} <= set(by.index):
         zs, op = by.loc["zeroshot", "gap"], by.loc["optical", "gap"]

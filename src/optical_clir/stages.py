@@ -83,6 +83,26 @@ def evaluate(
         per_query.round(6).to_csv(handle, sep="\t")
 
 
+def evaluate_random_order(
+    run: str,
+    qrels: str,
+    queries: str,
+    labels: Mapping[str, str],
+    metrics_out: str,
+    per_query_out: str,
+    recall_depth: int,
+) -> None:
+    """The exact expectation of every measure for a random order of the reranked
+    candidates (the top ``recall_depth`` of ``run``); same outputs as
+    :func:`evaluate`."""
+    from optical_clir.metrics import evaluate_random
+
+    summary, per_query = evaluate_random(run, qrels, queries, recall_depth)
+    write_csv(pd.DataFrame([{**labels, **summary}]), metrics_out)
+    with atomic_open(per_query_out) as handle:
+        per_query.round(6).to_csv(handle, sep="\t")
+
+
 def collect_metrics(
     inputs: Sequence[str], csv: str, md: str | None = None, title: str = ""
 ) -> None:

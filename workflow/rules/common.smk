@@ -25,7 +25,10 @@ LANGS = [entry["name"] for entry in config["languages"]]
 LANG_CONFIG = {entry["name"]: entry for entry in config["languages"]}
 EVAL_LANGS = [PIVOT, *LANGS]
 NEURAL_METHODS = ["zeroshot", "optical", "teacher_en"]
-METHODS = ["bm25", *NEURAL_METHODS]
+# Methods with a run file; "random" is the exact expectation of a random order of
+# the reranked candidates (no run file), the reference for "keeps X%".
+RUN_METHODS = ["bm25", *NEURAL_METHODS]
+METHODS = ["random", *RUN_METHODS]
 MODELS = f"results/{DATASET}/models"
 ENVS = Path(workflow.basedir).parent / "envs"
 # Mirror of the mMARCO hub repo (source 'mmarco'): resources/hub/<repo>/<path>.
@@ -50,6 +53,7 @@ wildcard_constraints:
     lang="|".join(re.escape(l) for l in EVAL_LANGS),
     target="|".join(re.escape(l) for l in LANGS),
     method="|".join(METHODS),
+    run_method="|".join(RUN_METHODS),
     neural="|".join(NEURAL_METHODS),
     path=r"data/.+\.tsv",
 
@@ -108,20 +112,20 @@ def language_params(wildcards):
     return LANG_CONFIG[wildcards.target]
 
 
-def run_labels(wildcards):
+def run_labels(wildcards, method=None):
     """Identifying columns of one evaluated run."""
     return {
         "dataset": DATASET,
         "setting": config["setting"],
         "lang": wildcards.lang,
         "resource": resource_of(wildcards.lang),
-        "method": wildcards.method,
+        "method": method or wildcards.run_method,
     }
 
 
 def methods_for(lang):
     """Methods evaluated for a language (English: BM25 and the teacher itself)."""
-    return ["bm25", "teacher_en"] if lang == PIVOT else METHODS
+    return ["random", "bm25", "teacher_en"] if lang == PIVOT else METHODS
 
 
 def language_metrics(wildcards):

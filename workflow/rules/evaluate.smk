@@ -3,14 +3,14 @@
 
 rule evaluate_run:
     input:
-        run="results/{dataset}/{lang}/{method}.trec",
+        run="results/{dataset}/{lang}/{run_method}.trec",
         qrels="resources/{dataset}/{lang}/qrels.txt",
         queries="resources/{dataset}/{lang}/queries.tsv",
     output:
-        metrics="results/{dataset}/{lang}/{method}.metrics.csv",
-        per_query="results/{dataset}/{lang}/{method}.perquery.tsv",
+        metrics="results/{dataset}/{lang}/{run_method}.metrics.csv",
+        per_query="results/{dataset}/{lang}/{run_method}.perquery.tsv",
     log:
-        "logs/evaluate_run/{dataset}/{lang}/{method}.log",
+        "logs/evaluate_run/{dataset}/{lang}/{run_method}.log",
     params:
         labels=run_labels,
         recall_depth=config["rerank"]["depth"],
@@ -22,6 +22,29 @@ rule evaluate_run:
         env("core")
     script:
         "../../scripts/evaluate_run.py"
+
+
+rule evaluate_random_order:
+    input:
+        run="results/{dataset}/{lang}/bm25.trec",
+        qrels="resources/{dataset}/{lang}/qrels.txt",
+        queries="resources/{dataset}/{lang}/queries.tsv",
+    output:
+        metrics="results/{dataset}/{lang}/random.metrics.csv",
+        per_query="results/{dataset}/{lang}/random.perquery.tsv",
+    log:
+        "logs/evaluate_random_order/{dataset}/{lang}.log",
+    params:
+        labels=lambda w: run_labels(w, "random"),
+        recall_depth=config["rerank"]["depth"],
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    conda:
+        env("core")
+    script:
+        "../../scripts/evaluate_random_order.py"
 
 
 rule summarize_language:

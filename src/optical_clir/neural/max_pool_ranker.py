@@ -6,7 +6,7 @@ The standard cross-encoder head (``BertForSequenceClassification``) reads the
 minutes, never routes the query-passage match signal into ``[CLS]``: with that
 head its held-out pairwise accuracy stays at chance while the training loss
 falls (it memorises), whereas a max over the token states learns matching
-(measurements in the README, "Where the simulation stands"). ``teacher.pooling``
+(measurements in docs/simulation.md, "Where the simulation stands"). ``teacher.pooling``
 picks the head; the real run keeps ``cls``.
 
 The class lives in this package (no ``trust_remote_code``); weights are saved and
