@@ -12,4 +12,5 @@ with script_logging(snakemake.log[0]):
         metrics_out=snakemake.output.metrics,
         per_query_out=snakemake.output.per_query,
         recall_depth=snakemake.params.recall_depth,
+        measures=snakemake.params.measures,
     )

@@ -12,4 +12,5 @@ with script_logging(snakemake.log[0]):  # noqa: F821
         snakemake.output.metrics,  # noqa: F821
         snakemake.output.per_query,  # noqa: F821
         recall_depth=snakemake.params.recall_depth,  # noqa: F821
+        measures=snakemake.params.measures,  # noqa: F821
     )

@@ -18,7 +18,17 @@ def config():
     return copy.deepcopy(load_yaml(TINY))
 
 
-@pytest.mark.parametrize("path", [ROOT / "config" / "config.yaml", TINY])
+@pytest.mark.parametrize(
+    "path",
+    [
+        ROOT / "config" / "config.yaml",
+        ROOT / "config" / "realtext.yaml",
+        ROOT / "config" / "mmarco.yaml",
+        TINY,
+        ROOT / "tests" / "config" / "realtext_tiny.yaml",
+    ],
+    ids=lambda p: p.name,
+)
 def test_shipped_configs_are_valid(path):
     validate_config(load_yaml(path), SCHEMA, source=str(path))
 
@@ -74,4 +84,16 @@ def test_pretraining_shares_must_fit(config):
 def test_distill_layer_beyond_the_tiny_model(config):
     config["distill"]["layers"] = [3]  # the tiny config's model has 2 layers
     with pytest.raises(ConfigError, match=r"key 'distill.layers': 3 is out of range"):
+        validate_config(config, SCHEMA)
+
+
+def test_an_unsupported_measure_names_the_key(config):
+    config["measures"] = ["nDCG@10", "MRR@10"]
+    with pytest.raises(ConfigError, match=r"key 'measures': measure 'MRR@10'"):
+        validate_config(config, SCHEMA, source="my.yaml")
+
+
+def test_lower_layers_beyond_the_tiny_bert_are_refused(config):
+    config["distill"].update(trainable="lower", lower_layers=5)
+    with pytest.raises(ConfigError, match="distill.lower_layers"):
         validate_config(config, SCHEMA)

@@ -93,14 +93,91 @@ def test_expected_random_order_equals_the_mean_over_every_permutation(qrels):
     candidates = {d: float(10 - i) for i, d in enumerate("abcdefg")}
     depth = 6  # "g" is beyond the rerank depth
     top = sorted(candidates, key=lambda d: -candidates[d])[:depth]
-    totals: dict[str, float] = {}
     orders = list(itertools.permutations(top))
+    names = [
+        "nDCG@10",
+        "nDCG@3",
+        "RR@10",
+        "RR@2",
+        "AP",
+        "R@depth",
+        "R@3",
+        "P@4",
+        "Judged@10",
+        "Judged@2",
+    ]
+    expected = expected_random(candidates, qrels, depth, names)
+    totals: dict[str, float] = {}
     for order in orders:
         run = {d: float(len(order) - i) for i, d in enumerate(order)}
-        got = trec_eval_ref.evaluate({"q": run}, {"q": qrels}, ["q"], depth)
+        got = trec_eval_ref.evaluate(
+            {"q": run},
+            {"q": qrels},
+            ["q"],
+            names=[n.replace("depth", str(depth)) for n in names],
+        )
         for name, value in got.items():
             totals[name] = totals.get(name, 0.0) + value / len(orders)
-    expected = expected_random(candidates, qrels, depth)
     assert set(expected) == set(totals)
     for name, value in totals.items():
         assert expected[name] == pytest.approx(value, abs=1e-12), name
+
+
+CIRAL_LIKE = ["nDCG@10", "nDCG@20", "RR@10", "R@100", "P@5", "Judged@10", "AP"]
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_a_configured_measure_list_equals_trec_eval(tmp_path, seed):
+    qids = _fixture(tmp_path, seed)
+    summary, per_query = evaluate_run(
+        tmp_path / "run.trec",
+        tmp_path / "qrels.txt",
+        tmp_path / "queries.tsv",
+        names=CIRAL_LIKE,
+    )
+    assert list(per_query.columns) == CIRAL_LIKE
+    expected = trec_eval_ref.evaluate(
+        read_run(tmp_path / "run.trec"),
+        read_qrels(tmp_path / "qrels.txt"),
+        qids,
+        names=CIRAL_LIKE,
+    )
+    for name in CIRAL_LIKE:
+        assert summary[name] == pytest.approx(expected[name], abs=1e-9), name
+
+
+def test_every_trec_eval_measure_equals_pytrec_eval_directly(tmp_path):
+    import pytrec_eval
+
+    qids = _fixture(tmp_path, seed=4)
+    summary, _ = evaluate_run(
+        tmp_path / "run.trec",
+        tmp_path / "qrels.txt",
+        tmp_path / "queries.tsv",
+        names=["nDCG@10", "nDCG@20", "R@100", "P@5", "AP"],
+    )
+    official = {
+        "ndcg_cut_10": "nDCG@10",
+        "ndcg_cut_20": "nDCG@20",
+        "recall_100": "R@100",
+        "P_5": "P@5",
+        "map": "AP",
+    }
+    evaluator = pytrec_eval.RelevanceEvaluator(
+        read_qrels(tmp_path / "qrels.txt"),
+        {"ndcg_cut.10,20", "recall.100", "P.5", "map"},
+    )
+    scores = evaluator.evaluate(read_run(tmp_path / "run.trec"))
+    for key, name in official.items():
+        mean = sum(scores.get(q, {}).get(key, 0.0) for q in qids) / len(qids)
+        assert summary[name] == pytest.approx(mean, abs=1e-12), name
+
+
+@pytest.mark.parametrize("bad", ["MRR@10", "nDCG", "ERR@20"])
+def test_an_unsupported_measure_is_named(bad):
+    from optical_clir.metrics import resolve_names
+
+    with pytest.raises(ValueError, match=f"'{bad}' is not supported"):
+        resolve_names(["nDCG@10", bad], 100)
+    with pytest.raises(ValueError, match="primary measure nDCG@10"):
+        resolve_names(["AP"], 100)

@@ -48,16 +48,38 @@ def recall(scores: dict[str, float], qrels: dict[str, int], k: int = 100) -> flo
     return found / n_rel if n_rel else 0.0
 
 
-def evaluate(run: dict, qrels: dict, qids, recall_depth: int = 100) -> dict[str, float]:
-    """Means over ``qids`` (a query missing from the run scores 0)."""
-    measures = {
-        "nDCG@10": ndcg_cut,
-        "RR@10": recip_rank,
-        "AP": average_precision,
-        f"R@{recall_depth}": lambda s, q: recall(s, q, recall_depth),
+def precision(scores: dict[str, float], qrels: dict[str, int], k: int) -> float:
+    return sum(1 for d in ranking(scores)[:k] if qrels.get(d, 0) >= 1) / k
+
+
+def judged(scores: dict[str, float], qrels: dict[str, int], k: int) -> float:
+    """Share of the top k with a judgment of any grade (not a trec_eval measure)."""
+    return sum(1 for d in ranking(scores)[:k] if d in qrels) / k
+
+
+def measure(name: str):
+    """The function of an ir-measures name: nDCG@k, RR@k, AP, R@k, P@k, Judged@k."""
+    if name == "AP":
+        return average_precision
+    kind, k = name.split("@")
+    functions = {
+        "nDCG": ndcg_cut,
+        "RR": recip_rank,
+        "R": recall,
+        "P": precision,
+        "Judged": judged,
     }
+    return lambda s, q: functions[kind](s, q, int(k))
+
+
+def evaluate(
+    run: dict, qrels: dict, qids, recall_depth: int = 100, names=None
+) -> dict[str, float]:
+    """Means over ``qids`` (a query missing from the run scores 0) of ``names``
+    (default: nDCG@10, RR@10, AP and recall at ``recall_depth``)."""
+    names = names or ["nDCG@10", "RR@10", "AP", f"R@{recall_depth}"]
     qids = list(qids)
     return {
-        name: sum(fn(run.get(q, {}), qrels[q]) for q in qids) / len(qids)
-        for name, fn in measures.items()
+        name: sum(measure(name)(run.get(q, {}), qrels[q]) for q in qids) / len(qids)
+        for name in names
     }

@@ -130,6 +130,12 @@ def validate_config(
             raise ConfigError(
                 "synthetic.passage_words", "the minimum exceeds the maximum", source
             )
+    from optical_clir.metrics import resolve_names
+
+    try:
+        resolve_names(config["measures"], config["rerank"]["depth"])
+    except ValueError as exc:
+        raise ConfigError("measures", str(exc), source) from None
     _check_real_data(config, source)
     if config["source"] == "bible":
         _check_bible(config, source)

@@ -1,46 +1,80 @@
-"""Run evaluation with ir-measures' pytrec_eval provider (trec_eval semantics).
+"""Run evaluation with trec_eval semantics, for a configured list of measures.
 
 Every query of the query file counts: a query with no retrieved passage scores
 0 (like ``trec_eval -c``), and a query without qrels is an input error.
 
-All four measures follow trec_eval: documents are ranked by score, ties broken
-by docno descending. pytrec_eval has no cut-off for reciprocal rank, so RR@10
-is ``recip_rank`` over each query's top 10 in that order (ir-measures would
-otherwise route RR@10 to its MS MARCO provider, which breaks ties differently).
+Measures are named as in ir-measures (``nDCG@10``, ``nDCG@20``, ``RR@10``,
+``AP``, ``R@100``, ``P@10``, ``Judged@10``) and follow trec_eval: documents are
+ranked by score, ties broken by docno descending. Those that trec_eval computes
+(nDCG@k, AP, R@k, P@k) come from ir-measures' pytrec_eval provider.
+pytrec_eval has no cut-off for reciprocal rank, so RR@k is ``recip_rank`` over
+each query's top k in that order (ir-measures would otherwise route it to its
+MS MARCO provider, which breaks ties differently). Judged@k, the share of the
+top k that has a judgment (any grade), is not a trec_eval measure; it is counted
+here on the same top k.
 """
 
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import ir_measures
 import pandas as pd
-from ir_measures import AP, RR, R, nDCG
 
 from optical_clir.errors import InputError
 from optical_clir.formats import read_qrels, read_queries, read_run
 
+#: the measures a config may name, as patterns of ir-measures names
+SUPPORTED = re.compile(r"^(nDCG@\d+|RR@\d+|AP|R@\d+|P@\d+|Judged@\d+)$")
+#: names of the default list; R@depth is recall at rerank.depth
+DEFAULT_NAMES = ("nDCG@10", "RR@10", "AP", "R@depth")
+PRIMARY = "nDCG@10"
+
+
+def resolve_names(names: Sequence[str], recall_depth: int) -> list[str]:
+    """The configured measure names with ``R@depth`` made concrete.
+
+    Recall is taken at the rerank depth by default: a reranked run holds only
+    that many candidates, so its recall at any deeper cut-off would be its
+    recall at that depth under another name.
+
+    Raises
+    ------
+    ValueError
+        For a name that is not supported (naming it), or without nDCG@10.
+    """
+    out = []
+    for name in names:
+        name = f"R@{recall_depth}" if name == "R@depth" else name
+        if not SUPPORTED.match(name):
+            raise ValueError(
+                f"measure '{name}' is not supported; use nDCG@k, RR@k, AP, R@k, "
+                "R@depth, P@k or Judged@k"
+            )
+        if name not in out:
+            out.append(name)
+    if PRIMARY not in out:
+        raise ValueError(f"the primary measure {PRIMARY} must be in the list")
+    return out
+
 
 def measures(recall_depth: int = 100) -> dict:
-    """Reported measures, primary first; names are the table's column names.
-
-    Recall is taken at ``recall_depth``, the rerank depth: a reranked run holds
-    only that many candidates, so its recall at any deeper cut-off would be its
-    recall at that depth under another name. The first stage is measured at the
-    same cut-off, so the column compares like with like.
-    """
+    """The default measures (name -> ir-measures measure), primary first."""
     return {
-        "nDCG@10": nDCG @ 10,
-        "RR@10": RR @ 10,
-        "AP": AP,
-        f"R@{recall_depth}": R @ recall_depth,
+        name: ir_measures.parse_measure(name)
+        for name in resolve_names(DEFAULT_NAMES, recall_depth)
     }
 
 
-#: the measures at the default depth (100)
+#: the default measures at depth 100
 MEASURES = measures()
-_RR_CUTOFF = 10
+
+
+def _cutoff(name: str) -> int:
+    return int(name.split("@")[1])
 
 
 def trec_eval_top(scores: dict[str, float], k: int) -> dict[str, float]:
@@ -62,9 +96,15 @@ def evaluate_run(
     qrels_path: str | Path,
     queries_path: str | Path,
     recall_depth: int = 100,
+    names: Sequence[str] = DEFAULT_NAMES,
 ) -> tuple[dict[str, float], pd.DataFrame]:
-    """Evaluate a TREC run over every query of ``queries_path`` (recall at
-    ``recall_depth``, see :func:`measures`).
+    """Evaluate a TREC run over every query of ``queries_path``.
+
+    Parameters
+    ----------
+    names:
+        Measure names (see :func:`resolve_names`; ``R@depth`` is recall at
+        ``recall_depth``).
 
     Returns
     -------
@@ -72,6 +112,7 @@ def evaluate_run(
         Mean of each measure over all queries (plus ``n_queries``), and the
         per-query table (one row per qid, one column per measure).
     """
+    names = resolve_names(names, recall_depth)
     queries = read_queries(queries_path)
     qrels = read_qrels(qrels_path)
     for qid in queries:
@@ -84,65 +125,95 @@ def evaluate_run(
             )
     qrels = {q: qrels[q] for q in queries}
     run = {q: docs for q, docs in read_run(run_path).items() if q in queries}
-    chosen = measures(recall_depth)
     per_query = pd.DataFrame(
-        0.0, index=pd.Index(sorted(queries), name="qid"), columns=list(chosen)
+        0.0, index=pd.Index(sorted(queries), name="qid"), columns=names
     )
     provider = ir_measures.pytrec_eval
-    full = [m for name, m in chosen.items() if name != "RR@10"]
-    names = {str(m): name for name, m in chosen.items() if name != "RR@10"}
-    for metric in provider.iter_calc(full, qrels, run):
-        per_query.loc[metric.query_id, names[str(metric.measure)]] = float(metric.value)
-    top = {q: trec_eval_top(docs, _RR_CUTOFF) for q, docs in run.items()}
-    for metric in provider.iter_calc([RR], qrels, top):
-        per_query.loc[metric.query_id, "RR@10"] = float(metric.value)
-    summary = {name: float(per_query[name].mean()) for name in chosen}
+    trec = [n for n in names if not n.startswith(("RR@", "Judged@"))]
+    parsed = {str(ir_measures.parse_measure(n)): n for n in trec}
+    for metric in provider.iter_calc(
+        [ir_measures.parse_measure(n) for n in trec], qrels, run
+    ):
+        per_query.loc[metric.query_id, parsed[str(metric.measure)]] = float(
+            metric.value
+        )
+    for name in names:
+        if name.startswith("RR@"):
+            top = {q: trec_eval_top(docs, _cutoff(name)) for q, docs in run.items()}
+            for metric in provider.iter_calc([ir_measures.RR], qrels, top):
+                per_query.loc[metric.query_id, name] = float(metric.value)
+        elif name.startswith("Judged@"):
+            k = _cutoff(name)
+            for q, docs in run.items():
+                top = trec_eval_top(docs, k)
+                per_query.loc[q, name] = sum(d in qrels[q] for d in top) / k
+    summary = {name: float(per_query[name].mean()) for name in names}
     summary["n_queries"] = len(queries)
     return summary, per_query
 
 
-def _discount(n: int, k: int = 10) -> float:
+def _discount(n: int, k: int) -> float:
     """Mean nDCG@k discount of a uniform rank in 1..n:
     (1/n) sum over r <= min(k, n) of 1/log2(r + 1)."""
     return sum(1.0 / math.log2(r + 1) for r in range(1, min(k, n) + 1)) / n
 
 
 def expected_random(
-    candidates: dict[str, float], qrels: dict[str, int], recall_depth: int
+    candidates: dict[str, float],
+    qrels: dict[str, int],
+    recall_depth: int,
+    names: Sequence[str] = DEFAULT_NAMES,
 ) -> dict[str, float]:
-    """Exact expectations of the reported measures for a uniformly random order of
-    the first ``recall_depth`` candidates (by score, then docid), as trec_eval
+    """Exact expectations of the measures for a uniformly random order of the
+    first ``recall_depth`` candidates (by score, then docid), as trec_eval
     computes them (gains are the graded qrels; relevant means rel > 0).
 
-    With n candidates, k of them relevant, R relevant in the qrels:
+    With n candidates, m of them relevant, j judged, R relevant in the qrels, and
+    a uniform rank r in 1..n for any one candidate:
 
-    - nDCG@10: E[DCG@10] = (sum of the candidates' gains) x mean discount of a
-      uniform rank, divided by the ideal DCG@10 of the qrels;
-    - RR@10: sum over r <= 10 of P(first relevant at rank r) / r, with
-      P = C(n - r, k - 1) / C(n, k);
-    - AP: (k / R) x mean over a uniform rank r of
-      (1 + (r - 1)(k - 1)/(n - 1)) / r (precision at a relevant passage);
-    - recall: that of the candidates (every candidate stays in the run).
+    - nDCG@k: (sum of the candidates' gains) x E[1{r <= k} / log2(r + 1)],
+      divided by the ideal DCG@k of the qrels;
+    - RR@k: sum over r <= k of P(first relevant at rank r) / r, with
+      P = C(n - r, m - 1) / C(n, m);
+    - AP: (m / R) x E[(1 + (r - 1)(m - 1)/(n - 1)) / r], the expected precision
+      at a relevant passage;
+    - P@k and Judged@k: m (or j) x min(k, n) / n, divided by k;
+    - R@k: m / R when k >= n (every candidate stays in the run), else m k / (n R).
     """
+    names = resolve_names(names, recall_depth)
     top = sorted(candidates, key=lambda d: (-candidates[d], d))[:recall_depth]
     n = len(top)
     gains = [qrels.get(d, 0) for d in top]
-    k = sum(1 for g in gains if g > 0)
+    m = sum(1 for g in gains if g > 0)
+    judged = sum(1 for d in top if d in qrels)
     relevant = sum(1 for g in qrels.values() if g > 0)
-    ideal = sorted((g for g in qrels.values() if g > 0), reverse=True)[:10]
-    idcg = sum(g / math.log2(r + 2) for r, g in enumerate(ideal))
-    out = {"nDCG@10": 0.0, "RR@10": 0.0, "AP": 0.0, f"R@{recall_depth}": 0.0}
-    if n == 0 or k == 0:
+    out = dict.fromkeys(names, 0.0)
+    if n == 0:
         return out
-    out["nDCG@10"] = sum(g for g in gains if g > 0) * _discount(n) / idcg
-    total = math.comb(n, k)
-    out["RR@10"] = sum(
-        math.comb(n - r, k - 1) / total / r for r in range(1, min(10, n - k + 1) + 1)
-    )
-    spread = (k - 1) / (n - 1) if n > 1 else 0.0
-    mean_precision = sum((1 + (r - 1) * spread) / r for r in range(1, n + 1)) / n
-    out["AP"] = k * mean_precision / relevant
-    out[f"R@{recall_depth}"] = k / relevant
+    for name in names:
+        k = _cutoff(name) if "@" in name else n
+        if name.startswith("Judged@"):
+            out[name] = judged * min(k, n) / n / k
+        elif m == 0:
+            continue
+        elif name.startswith("nDCG@"):
+            ideal = sorted((g for g in qrels.values() if g > 0), reverse=True)[:k]
+            idcg = sum(g / math.log2(r + 2) for r, g in enumerate(ideal))
+            out[name] = sum(g for g in gains if g > 0) * _discount(n, k) / idcg
+        elif name.startswith("RR@"):
+            total = math.comb(n, m)
+            out[name] = sum(
+                math.comb(n - r, m - 1) / total / r
+                for r in range(1, min(k, n - m + 1) + 1)
+            )
+        elif name == "AP":
+            spread = (m - 1) / (n - 1) if n > 1 else 0.0
+            mean = sum((1 + (r - 1) * spread) / r for r in range(1, n + 1)) / n
+            out[name] = m * mean / relevant
+        elif name.startswith("P@"):
+            out[name] = m * min(k, n) / n / k
+        elif name.startswith("R@"):
+            out[name] = m * min(k, n) / n / relevant
     return out
 
 
@@ -151,6 +222,7 @@ def evaluate_random(
     qrels_path: str | Path,
     queries_path: str | Path,
     recall_depth: int,
+    names: Sequence[str] = DEFAULT_NAMES,
 ) -> tuple[dict[str, float], pd.DataFrame]:
     """The random-order reference of a first-stage run: :func:`expected_random`
     per query of ``queries_path`` (same outputs as :func:`evaluate_run`)."""
@@ -158,7 +230,7 @@ def evaluate_random(
     qrels = read_qrels(qrels_path)
     run = read_run(run_path)
     rows = {
-        q: expected_random(run.get(q, {}), qrels.get(q, {}), recall_depth)
+        q: expected_random(run.get(q, {}), qrels.get(q, {}), recall_depth, names)
         for q in sorted(queries)
     }
     per_query = pd.DataFrame.from_dict(rows, orient="index")

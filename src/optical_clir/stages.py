@@ -10,7 +10,7 @@ import pandas as pd
 from optical_clir import bm25
 from optical_clir.atomic import atomic_open, write_text
 from optical_clir.formats import read_queries, write_run
-from optical_clir.metrics import evaluate_run
+from optical_clir.metrics import DEFAULT_NAMES, evaluate_run
 from optical_clir.synthetic.benchmark import (
     BenchmarkSpec,
     generate_language,
@@ -74,10 +74,11 @@ def evaluate(
     metrics_out: str,
     per_query_out: str,
     recall_depth: int = 100,
+    measures: Sequence[str] = DEFAULT_NAMES,
 ) -> None:
     """Evaluate one run: a one-row metrics CSV and a per-query TSV beside it
-    (recall at ``recall_depth``, the rerank depth)."""
-    summary, per_query = evaluate_run(run, qrels, queries, recall_depth)
+    (``R@depth`` is recall at ``recall_depth``, the rerank depth)."""
+    summary, per_query = evaluate_run(run, qrels, queries, recall_depth, measures)
     write_csv(pd.DataFrame([{**labels, **summary}]), metrics_out)
     with atomic_open(per_query_out) as handle:
         per_query.round(6).to_csv(handle, sep="\t")
@@ -91,13 +92,14 @@ def evaluate_random_order(
     metrics_out: str,
     per_query_out: str,
     recall_depth: int,
+    measures: Sequence[str] = DEFAULT_NAMES,
 ) -> None:
     """The exact expectation of every measure for a random order of the reranked
     candidates (the top ``recall_depth`` of ``run``); same outputs as
     :func:`evaluate`."""
     from optical_clir.metrics import evaluate_random
 
-    summary, per_query = evaluate_random(run, qrels, queries, recall_depth)
+    summary, per_query = evaluate_random(run, qrels, queries, recall_depth, measures)
     write_csv(pd.DataFrame([{**labels, **summary}]), metrics_out)
     with atomic_open(per_query_out) as handle:
         per_query.round(6).to_csv(handle, sep="\t")

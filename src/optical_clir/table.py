@@ -18,11 +18,10 @@ COLUMNS = [*ID_COLUMNS, *MEASURES, "n_queries"]
 
 
 def columns_of(frame: pd.DataFrame) -> list[str]:
-    """Identifying columns, the measures (recall cut-offs ascending), ``n_queries``."""
-    recall = sorted(
-        (c for c in frame.columns if c.startswith("R@")), key=lambda c: int(c[2:])
-    )
-    return [*ID_COLUMNS, "nDCG@10", "RR@10", "AP", *recall, "n_queries"]
+    """Identifying columns, then the measures in the order the rows list them,
+    then ``n_queries``."""
+    measures = [c for c in frame.columns if c not in ID_COLUMNS and c != "n_queries"]
+    return [*ID_COLUMNS, *measures, "n_queries"]
 
 
 DECIMALS = 4
@@ -49,14 +48,14 @@ def collect(paths: Iterable[str | Path]) -> pd.DataFrame:
 
     Rows are ordered by dataset, then pivot first, then high- and low-resource
     languages, then any other label; within a language, methods keep the order
-    of ``METHOD_ORDER``. Tables of datasets reranked to other depths keep one
-    recall column per depth (empty where it was not measured).
+    of ``METHOD_ORDER``. Tables of datasets with other measures (another rerank
+    depth, another list) keep every column, empty where it was not measured.
     """
     frame = pd.concat([pd.read_csv(p) for p in paths], ignore_index=True)
+    missing = [c for c in [*ID_COLUMNS, "nDCG@10", "n_queries"] if c not in frame]
+    if missing:
+        raise ValueError(f"metric rows lack columns {missing}")
     columns = columns_of(frame)
-    missing = [c for c in columns if c not in frame]
-    if missing or len(columns) == len(ID_COLUMNS) + 4:
-        raise ValueError(f"metric rows lack columns {missing or ['R@<depth>']}")
     frame = frame.assign(
         _r=frame["resource"].map(RESOURCE_ORDER).fillna(len(RESOURCE_ORDER)),
         _m=frame["method"].map(METHOD_ORDER).fillna(len(METHOD_ORDER)),

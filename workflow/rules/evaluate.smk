@@ -14,6 +14,7 @@ rule evaluate_run:
     params:
         labels=run_labels,
         recall_depth=config["rerank"]["depth"],
+        measures=config["measures"],
     threads: 1
     resources:
         mem_mb=1000,
@@ -37,6 +38,7 @@ rule evaluate_random_order:
     params:
         labels=lambda w: run_labels(w, "random"),
         recall_depth=config["rerank"]["depth"],
+        measures=config["measures"],
     threads: 1
     resources:
         mem_mb=1000,
