@@ -74,6 +74,14 @@ def test_table_has_every_language_and_method(real_run):
         assert methods == {"random", "bm25", "zeroshot", "optical", "teacher_en"}
     assert (table["n_queries"] == 10).all()
     assert "real data" in (work / "results" / DATASET / "table.md").read_text()
+    reproduction = pd.read_csv(work / "results" / DATASET / "reproduction.csv")
+    assert list(reproduction["lang"]) == ["en", "fr", "hi"]
+    assert not reproduction["comparable"].any()  # a query sample and a subset
+    assert reproduction["note"].str.contains("a sample of 10 queries").all()
+    assert "run in xling" in reproduction.loc[1, "note"]
+    assert "nDCG@20 not computed" in reproduction.loc[2, "note"]
+    english = table[(table["lang"] == "en") & (table["method"] == "bm25")]
+    assert reproduction.loc[0, "ours"] == pytest.approx(english["RR@10"].iloc[0])
     for method in ("zeroshot", "optical"):  # a real model scores, no constant
         run = (work / "results" / DATASET / "hi" / f"{method}.trec").read_text()
         assert len({line.split()[4] for line in run.splitlines()}) > 10

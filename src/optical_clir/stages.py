@@ -165,3 +165,29 @@ def analyze(
         str(figure),
         analysis["alpha"],
     )
+
+
+def compare_reference(
+    table: str,
+    scores: str,
+    reference: Mapping,
+    setting: str,
+    caveats: Sequence[str],
+    title: str,
+    out: Paths,
+) -> None:
+    """Published scores beside this run's (``reproduction.csv`` and ``.md``)."""
+    from optical_clir import reproduction
+
+    frame = reproduction.compare(
+        pd.read_csv(table),
+        reproduction.read_scores(scores),
+        reference.get("collection"),
+        reference.get("split"),
+        setting,
+        caveats,
+    )
+    write_csv(frame, out["csv"])
+    write_text(
+        out["md"], reproduction.markdown(frame, title, reference.get("collection"))
+    )

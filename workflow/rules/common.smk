@@ -74,6 +74,8 @@ def final_targets():
                 "significance.csv",
                 "figures/ndcg_by_language.png",
                 "report.md",
+                "reproduction.csv",
+                "reproduction.md",
             ],
         ),
         *expand("results/{dataset}/{lang}/metrics.csv", dataset=DATASET, lang=EVAL_LANGS),
@@ -260,3 +262,27 @@ def bible_db():
     from optical_clir import bible
 
     return str(bible.db_path(config["bible"]))
+
+
+def reference_scores():
+    """The published-scores file: as given if it exists here, else in the checkout."""
+    path = Path(config["reference"]["scores"])
+    if path.is_absolute() or path.exists():
+        return str(path)
+    return str(Path(workflow.basedir).parent / path)
+
+
+def reference_caveats():
+    """Why no score of this run compares with a published one (empty: comparable)."""
+    caveats = []
+    if config["source"] == "mmarco":
+        sample = config["mmarco"]["max_queries"]
+        subset = config["mmarco"]["collection_subset"]
+        if sample:
+            caveats.append(f"a sample of {sample} queries (mmarco.max_queries)")
+        if subset:
+            caveats.append(
+                f"a subset of {subset} passages (mmarco.collection_subset), which "
+                "scores higher than the full collection"
+            )
+    return caveats

@@ -130,3 +130,27 @@ rule analyze_gap:
         env("core")
     script:
         "../../scripts/analyze_gap.py"
+
+
+rule compare_reference:
+    input:
+        table="results/{dataset}/table.csv",
+        scores=reference_scores(),
+    output:
+        csv="results/{dataset}/reproduction.csv",
+        md="results/{dataset}/reproduction.md",
+    log:
+        "logs/compare_reference/{dataset}.log",
+    params:
+        reference=config["reference"],
+        setting=config["setting"],
+        caveats=reference_caveats(),
+        title=table_title,
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    conda:
+        env("core")
+    script:
+        "../../scripts/compare_reference.py"
