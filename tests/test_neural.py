@@ -402,12 +402,14 @@ def test_collapse_guard_watches_and_stops(ranker_dir, bitext, tmp_path, caplog):
     teacher, tokenizer = load_ranker(ranker_dir)
     student, _ = load_ranker(ranker_dir)
     loss = OpticalLoss(teacher, student, tokenizer, {**DISTILL, "layers": [-1]}, CPU)
-    pairs = read_bitext(bitext)[:12]
+    # a foreign side identical to the English one: a student equal to the teacher
+    # transports each sentence onto itself at no cost, so the gap starts positive
+    pairs = [(e, e) for e, _ in read_bitext(bitext)[:12]]
     guard = CollapseGuard(
         loss, pairs, check_every=2, min_ratio=2.0, action="stop", last_step=10
     )
     assert guard.history[0]["step"] == 0
-    # a student identical to the teacher: the matching pairs cost less
+    assert guard.initial > 0.05  # identical sentences cost little (entropic blur only)
     assert guard.initial == pytest.approx(
         guard.history[0]["mismatched"] - guard.history[0]["matching"]
     )

@@ -292,3 +292,25 @@ def test_dry_run_of_the_realtext_config_lists_every_job(tmp_path):
     assert counts["index_bm25"] == counts["retrieve_bm25"] == "1"  # English only
     assert counts["copy_pivot_candidates"] == "4"
     assert counts["rerank"] == str(3 * 4 + 1)
+
+
+def test_pruning_reads_the_text_fields_only(tmp_path):
+    from optical_clir.data_stages import _tsv_texts
+
+    (tmp_path / "collection.tsv").write_text("d1\tfirst passage\nd2\tsecond\n")
+    (tmp_path / "bitext.tsv").write_text("english side\tforeign side\n")
+    (tmp_path / "triples.tsv").write_text("q\tpos\tneg\n")
+    texts = list(
+        _tsv_texts(
+            [str(tmp_path / n) for n in ("collection.tsv", "bitext.tsv", "triples.tsv")]
+        )
+    )
+    assert texts == [
+        "first passage",
+        "second",
+        "english side",
+        "foreign side",
+        "q",
+        "pos",
+        "neg",
+    ]

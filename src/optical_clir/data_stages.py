@@ -101,7 +101,7 @@ def prune_vocab(encoder: str, texts: list[str], out: str, stats: str) -> None:
     from optical_clir.neural.prune import prune_encoder
 
     result = prune_encoder(encoder, _tsv_texts(texts), out)
-    write_text(stats, json.dumps({**result, "texts": texts}, indent=2) + "\\n")
+    write_text(stats, json.dumps({**result, "texts": texts}, indent=2) + "\n")
 
 
 def _tsv_texts(paths: list[str]):
@@ -110,7 +110,7 @@ def _tsv_texts(paths: list[str]):
         name = Path(path).name
         with open(path, encoding="utf-8") as handle:
             for line in handle:
-                fields = line.rstrip("\\n").split("\\t")
+                fields = line.rstrip("\n").split("\t")
                 if name in ("bitext.tsv", "triples.tsv"):
                     yield from fields
                 else:
