@@ -13,4 +13,5 @@ with script_logging(snakemake.log[0]):  # noqa: F821
         snakemake.params.b,  # noqa: F821
         snakemake.params.depth,  # noqa: F821
         snakemake.threads,  # noqa: F821
+        tag=snakemake.params.tag,  # noqa: F821
     )

@@ -86,7 +86,7 @@ def test_significance_per_language_with_holm():
     sig = significance(
         per_query, [("en", "pivot"), ("a", "high"), ("b", "low")], 2000, 500, 0.05, 0
     )
-    assert list(sig["lang"]) == ["a", "b"]
+    assert list(sig["lang"]) == ["a", "b"] and set(sig["baseline"]) == {"zeroshot"}
     assert sig.loc[0, "significant"] and not sig.loc[1, "significant"]
     assert sig.loc[0, "delta"] == pytest.approx(0.2)
     assert sig.loc[0, "ci_low"] == pytest.approx(0.2) and sig.loc[1, "p_value"] == 1.0
@@ -107,3 +107,27 @@ def test_findings_read_the_numbers():
     # zero-shot keeps 0.31 / 0.51 (high) and 0.10 / 0.50 (low) of teacher_en
     assert any("Zero-shot keeps 61% of teacher_en's nDCG@10" in x for x in lines)
     assert any("and 20% in low-resource" in x for x in lines)
+
+
+def test_translate_test_is_a_second_baseline_and_one_group_is_enough():
+    rng = np.random.default_rng(3)
+    per_query = {}
+    for lang in ("ha", "so"):
+        base = pd.DataFrame(
+            {"nDCG@10": rng.random(50)}, index=[str(i) for i in range(50)]
+        )
+        per_query[(lang, "zeroshot")] = base
+        per_query[(lang, "teacher_dt")] = base + 0.3
+        per_query[(lang, "optical")] = base + 0.1
+    sig = significance(per_query, [("ha", "low"), ("so", "low")], 500, 200, 0.05, 0)
+    assert list(sig["baseline"]) == ["zeroshot"] * 2 + ["teacher_dt"] * 2
+    worse = sig[sig["baseline"] == "teacher_dt"]
+    assert (worse["delta"] < 0).all() and worse["significant"].all()
+    table = pd.DataFrame(
+        [
+            {"lang": "ha", "resource": "low", "method": m, "nDCG@10": v}
+            for m, v in (("zeroshot", 0.2), ("optical", 0.3), ("teacher_dt", 0.4))
+        ]
+    )
+    out = summary(table).set_index("method")
+    assert out.loc["optical", "low_mean"] == 0.3 and np.isnan(out.loc["optical", "gap"])

@@ -1,4 +1,4 @@
-"""Published scores beside the run's: matching, tolerance, and what is not comparable."""
+"""Published scores beside ours: matching rows, tolerance, what is not comparable."""
 
 from __future__ import annotations
 

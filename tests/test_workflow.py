@@ -98,12 +98,14 @@ def test_analysis_outputs(tiny_workflow):
     assert list(summary["method"]) == ["random", *METHODS]
     sig = pd.read_csv(results / "significance.csv")
     assert list(sig["lang"]) == ["velarin", "okhali"]
+    assert set(sig["baseline"]) == {"zeroshot"}  # no translations: no teacher_dt
     assert ((sig["p_holm"] >= sig["p_value"]) & (sig["ci_low"] <= sig["delta"])).all()
     png = (results / "figures" / "ndcg_by_language.png").read_bytes()
     assert png.startswith(b"\x89PNG") and len(png) > 5000
     report = (results / "report.md").read_text()
     assert "controlled simulation" in report
     assert "of its gain over a random order of the same candidates" in report
+    assert "No translate-test baseline (`teacher_dt`)" in report
     assert "figures/ndcg_by_language.png" in report
 
 
@@ -130,9 +132,11 @@ def test_per_query_file_beside_each_run(tiny_workflow):
 
 def test_logs_and_benchmarks_written(tiny_workflow):
     assert (
-        (tiny_workflow / "logs" / "index_bm25" / DATASET / "okhali.log").stat().st_size
+        (tiny_workflow / "logs" / "index_bm25" / DATASET / "okhali.bm25.log")
+        .stat()
+        .st_size
     )
-    bench = tiny_workflow / "benchmarks" / "retrieve_bm25" / DATASET / "okhali.tsv"
+    bench = tiny_workflow / "benchmarks" / "retrieve_bm25" / DATASET / "okhali.bm25.tsv"
     assert "max_rss" in bench.read_text()
 
 
@@ -179,7 +183,7 @@ def test_malformed_collection_fails_without_partial_index(copy_of_tiny):
     done = run_snakemake(work, target)
     assert done.returncode != 0
     lines = len(collection.read_text().splitlines())
-    log = (work / "logs" / "index_bm25" / DATASET / "velarin.log").read_text()
+    log = (work / "logs" / "index_bm25" / DATASET / "velarin.bm25.log").read_text()
     assert f"collection.tsv:{lines}: expected 2 tab-separated fields" in log
     index = work / "results" / DATASET / "velarin"
     assert not (index / "bm25_index").exists()  # the failed job's output is gone

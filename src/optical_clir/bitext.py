@@ -113,9 +113,16 @@ def external_bitext(spec: Mapping, pairs: int, seed: int, out: str | Path) -> di
 
     ``spec``: ``{tsv: path}`` (``english<TAB>foreign`` lines), or
     ``{hf_dataset: id or local dir, config: name, split: train,
-    columns: [english_column, foreign_column]}``.
+    columns: [english_column, foreign_column]}`` (``translation.en`` reads a
+    nested field, as OPUS-style datasets store pairs).
     """
     if "tsv" in spec:
+        if not Path(spec["tsv"]).exists():
+            raise InputError(
+                spec["tsv"],
+                "bitext file not found: place an english<TAB>foreign file there "
+                "(for example sentence pairs from OPUS), or configure hf_dataset",
+            )
         rows = read_bitext(spec["tsv"])
     elif "hf_dataset" in spec:
         rows = _hf_rows(spec)
@@ -146,15 +153,24 @@ def _hf_rows(spec: Mapping) -> list[tuple[str, str]]:
         split=spec.get("split", "train"),
         revision=spec.get("revision"),
     )
-    missing = [c for c in columns if c not in data.column_names]
+    missing = [c for c in columns if c.split(".")[0] not in data.column_names]
     if missing:
         raise ConfigError(
             "languages[].bitext.columns",
             f"{missing} not in {spec['hf_dataset']} (columns: {data.column_names})",
         )
-    en, fx = columns
-    return [
-        (str(r[en]), str(r[fx]))
-        for r in data
-        if str(r[en]).strip() and str(r[fx]).strip()
-    ]
+    rows = []
+    for r in data:
+        en, fx = (str(_field(r, c)).strip() for c in columns)
+        if en and fx:
+            rows.append((en, fx))
+    return rows
+
+
+def _field(row: Mapping, column: str):
+    """``row[column]``, where ``a.b`` reads a nested field (OPUS-style
+    ``translation.en``)."""
+    value = row
+    for part in column.split("."):
+        value = value[part]
+    return value

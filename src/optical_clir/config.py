@@ -139,6 +139,15 @@ def validate_config(
     _check_real_data(config, source)
     if config["source"] == "bible":
         _check_bible(config, source)
+    if config["source"] == "ciral":
+        _check_ciral(config, source)
+    elif config["rerank"]["first_stage"] == "bm25_dt":
+        raise ConfigError(
+            "rerank.first_stage",
+            "bm25_dt needs English translations of the passages, which only source "
+            "ciral has; use bm25",
+            source,
+        )
     if config["model"]["prune_vocab"] and config["model"]["encoder"] is None:
         raise ConfigError(
             "model.prune_vocab",
@@ -166,6 +175,29 @@ def validate_config(
                     source,
                 )
     return config
+
+
+def _check_ciral(config: Mapping, source: str) -> None:
+    """CIRAL: its four languages, an external bitext each, English queries."""
+    from optical_clir import ciral
+
+    for i, lang in enumerate(config["languages"]):
+        if lang["name"] not in ciral.NAMES:
+            raise ConfigError(
+                f"languages[{i}].name",
+                f"'{lang['name']}' is not a CIRAL language; use one of "
+                f"{', '.join(ciral.NAMES)}",
+                source,
+            )
+        if not lang.get("bitext"):
+            raise ConfigError(
+                f"languages[{i}].bitext",
+                "CIRAL ships no bitext: give a TSV or a Hugging Face dataset "
+                "(english, foreign columns)",
+                source,
+            )
+    if config["setting"] != "xling":
+        raise ConfigError("setting", "CIRAL's queries are English: use xling", source)
 
 
 def _check_bible(config: Mapping, source: str) -> None:

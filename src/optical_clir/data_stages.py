@@ -115,3 +115,11 @@ def _tsv_texts(paths: list[str]):
                     yield from fields
                 else:
                     yield from fields[1:]
+
+
+def prepare_ciral_language(code: str, raw: Paths, out: Paths) -> None:
+    """A CIRAL language in the workflow's layout, with the English translations
+    of its passages (``collection_en``)."""
+    from optical_clir import ciral
+
+    ciral.prepare_language(code, raw, out)

@@ -18,6 +18,8 @@ COLORS = {
     "zeroshot": "#e69f00",
     "optical": "#0072b2",
     "teacher_en": "#009e73",
+    "bm25_dt": "#616161",
+    "teacher_dt": "#cc79a7",
 }
 
 
@@ -147,14 +149,36 @@ def findings(summary: pd.DataFrame, sig: pd.DataFrame, alpha: float) -> list[str
             f"OPTICAL: {_pct(by.loc['optical', 'closed_high'])} for high-resource, "
             f"{_pct(by.loc['optical', 'closed_low'])} for low-resource languages."
         )
-    if len(sig):
-        better = sig[sig["significant"] & (sig["delta"] > 0)]["lang"].tolist()
-        worse = sig[sig["significant"] & (sig["delta"] < 0)]["lang"].tolist()
+    names = {"zeroshot": "zero-shot", "teacher_dt": "translate-test (teacher_dt)"}
+    for baseline, rows in sig.groupby("baseline", sort=False) if len(sig) else []:
+        better = rows[rows["significant"] & (rows["delta"] > 0)]["lang"].tolist()
+        worse = rows[rows["significant"] & (rows["delta"] < 0)]["lang"].tolist()
         lines.append(
-            f"- OPTICAL vs zero-shot (paired randomisation test, Holm-corrected, "
-            f"alpha {alpha}): significantly better in {len(better)} of {len(sig)} "
-            f"languages ({', '.join(better) or 'none'}), significantly worse in "
-            f"{len(worse)} ({', '.join(worse) or 'none'})."
+            f"- OPTICAL vs {names.get(baseline, baseline)} (paired randomisation "
+            f"test, Holm-corrected, alpha {alpha}): significantly better in "
+            f"{len(better)} of {len(rows)} languages ({', '.join(better) or 'none'}), "
+            f"significantly worse in {len(worse)} ({', '.join(worse) or 'none'})."
+        )
+    return lines
+
+
+def method_notes(methods: set[str], queries_per_language: int | None) -> list[str]:
+    """Why a method is absent, and caveats of the query set."""
+    lines = []
+    if "teacher_dt" not in methods:
+        lines.append(
+            "- No translate-test baseline (`teacher_dt`): this collection ships no "
+            "machine translation of its passages (CIRAL does)."
+        )
+    if "teacher_en" not in methods:
+        lines.append(
+            "- No `teacher_en`: this collection has no English originals of its "
+            "passages; `teacher_dt` reads their machine translations instead."
+        )
+    if queries_per_language is not None and queries_per_language < 30:
+        lines.append(
+            f"- **Only {queries_per_language} queries per language** (for example "
+            "CIRAL's dev set): differences between methods are not reliable."
         )
     return lines
 
@@ -180,10 +204,13 @@ def write_report(
             "> how real languages perform.",
             "",
         ]
+    targets = table[table["resource"] != "pivot"]
+    queries = int(targets["n_queries"].min()) if len(targets) else None
     parts += [
         "## What the numbers show",
         "",
         *findings(summary, sig, alpha),
+        *method_notes(set(table["method"]), queries),
         *notes,
         "",
     ]
@@ -191,7 +218,7 @@ def write_report(
     parts += ["## Results", "", frame_markdown(table), ""]
     parts += ["## Summary by resource level", "", frame_markdown(summary), ""]
     parts += [
-        "## OPTICAL vs zero-shot, per language",
+        "## OPTICAL vs its baselines, per language",
         "",
         "Paired randomisation test over queries (nDCG@10), Holm-corrected across",
         "languages; 95% bootstrap CI of the mean difference.",

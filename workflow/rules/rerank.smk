@@ -1,9 +1,10 @@
-# Neural reranking of the BM25 candidates: zeroshot, optical and teacher_en.
+# Neural reranking of the first stage's candidates (rerank.first_stage): zeroshot,
+# optical, and the teacher on English (teacher_en) or on translations (teacher_dt).
 
 
 rule rerank:
     input:
-        candidates="results/{dataset}/{lang}/bm25.trec",
+        candidates=rerank_candidates,
         queries=rerank_queries,
         collection=rerank_collection,
         model=rerank_model,

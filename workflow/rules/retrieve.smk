@@ -1,17 +1,19 @@
 # BM25 first stage with Pyserini: one Lucene index per language, then batch search.
+# bm25_dt (CIRAL) indexes the English translations of the passages and searches
+# them with the English query and English analysis (document translation).
 # With bm25.xling_query: pivot, the target languages take the English run's
 # candidates (copy_pivot_candidates) and need no index of their own.
 
 
 rule index_bm25:
     input:
-        collection="resources/{dataset}/{lang}/collection.tsv",
+        collection=bm25_collection,
     output:
-        index=directory("results/{dataset}/{lang}/bm25_index"),
+        index=directory("results/{dataset}/{lang}/{first_stage}_index"),
     log:
-        "logs/index_bm25/{dataset}/{lang}.log",
+        "logs/index_bm25/{dataset}/{lang}.{first_stage}.log",
     benchmark:
-        "benchmarks/index_bm25/{dataset}/{lang}.tsv"
+        "benchmarks/index_bm25/{dataset}/{lang}.{first_stage}.tsv"
     params:
         analyzer=analyzer_for,
     threads: config["bm25"]["threads"]
@@ -26,18 +28,19 @@ rule index_bm25:
 
 rule retrieve_bm25:
     input:
-        index="results/{dataset}/{lang}/bm25_index",
+        index="results/{dataset}/{lang}/{first_stage}_index",
         queries=bm25_queries,
     output:
-        run="results/{dataset}/{lang}/bm25.trec",
+        run="results/{dataset}/{lang}/{first_stage}.trec",
     wildcard_constraints:
         lang=BM25_LANGS,
     log:
-        "logs/retrieve_bm25/{dataset}/{lang}.log",
+        "logs/retrieve_bm25/{dataset}/{lang}.{first_stage}.log",
     benchmark:
-        "benchmarks/retrieve_bm25/{dataset}/{lang}.tsv"
+        "benchmarks/retrieve_bm25/{dataset}/{lang}.{first_stage}.tsv"
     params:
         analyzer=analyzer_for,
+        tag=lambda w: w.first_stage,
         k1=config["bm25"]["k1"],
         b=config["bm25"]["b"],
         depth=config["bm25"]["depth"],

@@ -1,8 +1,9 @@
-# Your own data (source 'local'): you place resources/<dataset>/<lang>/ yourself.
-# A language with a `bitext:` entry gets its bitext.tsv from that TSV or dataset.
+# A language with a `bitext:` entry gets its bitext.tsv from that TSV or dataset
+# (source local, where you place the rest of resources/<dataset>/<lang>/
+# yourself, and source ciral, which ships no bitext).
 
 
-if LOCAL_BITEXT_LANGS:
+if EXTERNAL_BITEXT_LANGS:
 
     rule import_bitext:
         input:
@@ -10,7 +11,7 @@ if LOCAL_BITEXT_LANGS:
         output:
             bitext="resources/{dataset}/{target}/bitext.tsv",
         wildcard_constraints:
-            target=LOCAL_BITEXT_LANGS,
+            target=EXTERNAL_BITEXT_LANGS,
         log:
             "logs/import_bitext/{dataset}/{target}.log",
         params:
