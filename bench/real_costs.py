@@ -16,6 +16,7 @@ the CPU figures of this repository's machine are in docs/real_run.md.
 Usage::
 
     python bench/real_costs.py --config config/mmarco.yaml --device cuda --repeats 3
+    python bench/real_costs.py --config config/ciral.yaml --device cuda --repeats 3
 """
 
 from __future__ import annotations
@@ -36,6 +37,12 @@ sys.path.insert(0, str(ROOT / "src"))
 from optical_clir.ot import cosine_cost, ot_loss, uniform_marginals  # noqa: E402
 
 DEV_QUERIES = 6980
+#: CIRAL v1.0 queries per split and language (ciralproject/ciral README)
+CIRAL_QUERIES = {
+    "dev": {"ha": 10, "so": 10, "sw": 10, "yo": 10},
+    "test-a": {"ha": 80, "so": 99, "sw": 85, "yo": 100},
+    "test-b": {"ha": 312, "so": 239, "sw": 113, "yo": 554},
+}
 MBERT = dict(
     vocab_size=119547,
     hidden_size=768,
@@ -147,8 +154,14 @@ def work(cfg: dict) -> dict:
     batches are padded only to their longest sequence)."""
     t, d, r = cfg["teacher"], cfg["distill"], cfg["rerank"]
     langs = len(cfg["languages"])
-    queries = cfg["mmarco"].get("max_queries") or DEV_QUERIES
     tl, dl, rl = t["max_length"], d["max_length"], r["max_length"]
+    if cfg.get("source") == "ciral":  # 3 reranked runs a language, no English row
+        split = (cfg.get("ciral") or {}).get("split", "test-a")
+        pairs = sum(CIRAL_QUERIES[split][x["name"]] for x in cfg["languages"])
+        pairs *= r["depth"] * 3
+    else:
+        queries = cfg["mmarco"].get("max_queries") or DEV_QUERIES
+        pairs = queries * r["depth"] * (3 * langs + 1)
     return {
         "train_teacher": (
             t["steps"] * t["batch_size"] * t.get("grad_accum", 1),
@@ -158,10 +171,7 @@ def work(cfg: dict) -> dict:
             langs * d["steps"] * d["batch_size"] * d.get("grad_accum", 1),
             dl * 4 * _fwd_flops(dl),
         ),  # frozen teacher fwd + student fwd/bwd
-        "rerank (all runs)": (
-            queries * r["depth"] * (3 * langs + 1),
-            rl * _fwd_flops(rl),
-        ),
+        "rerank (all runs)": (pairs, rl * _fwd_flops(rl)),
     }
 
 
