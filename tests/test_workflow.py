@@ -201,10 +201,15 @@ def test_query_without_qrels_fails_without_metrics(copy_of_tiny):
     lines = len(queries.read_text().splitlines())
     with open(queries, "a", encoding="utf-8") as handle:
         handle.write("42\tan unjudged query\n")
-    done = run_snakemake(work, f"results/{DATASET}/okhali/metrics.csv")
+    done = run_snakemake(work, f"results/{DATASET}/okhali/metrics.csv", "--keep-going")
     assert done.returncode != 0
-    log = (work / "logs" / "evaluate_run" / DATASET / "okhali" / "bm25.log").read_text()
-    assert f"queries.tsv:{lines + 1}: query '42' has no relevant passage" in log
+    message = f"queries.tsv:{lines + 1}: query '42' has no relevant passage"
+    for log in (  # every evaluation of okhali refuses it
+        work / "logs" / "evaluate_run" / DATASET / "okhali" / "bm25.log",
+        work / "logs" / "evaluate_random_order" / DATASET / "okhali.log",
+    ):
+        assert message in log.read_text()
+    assert not (work / "results" / DATASET / "okhali" / "random.metrics.csv").exists()
     assert not (work / "results" / DATASET / "okhali" / "bm25.metrics.csv").exists()
 
 

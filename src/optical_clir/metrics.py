@@ -91,6 +91,24 @@ def _line_of(path: str | Path, qid: str) -> int | None:
     return None
 
 
+def _judged_queries(
+    queries_path: str | Path, qrels_path: str | Path
+) -> tuple[dict[str, str], dict[str, dict[str, int]]]:
+    """The queries and their qrels; a query without a relevant passage is an
+    input error (naming the query file and line)."""
+    queries = read_queries(queries_path)
+    qrels = read_qrels(qrels_path)
+    for qid in queries:
+        if qid not in qrels or not any(r > 0 for r in qrels[qid].values()):
+            raise InputError(
+                queries_path,
+                f"query '{qid}' has no relevant passage in {qrels_path}; "
+                "add its qrels or drop the query",
+                _line_of(queries_path, qid),
+            )
+    return queries, {q: qrels[q] for q in queries}
+
+
 def evaluate_run(
     run_path: str | Path,
     qrels_path: str | Path,
@@ -113,17 +131,7 @@ def evaluate_run(
         per-query table (one row per qid, one column per measure).
     """
     names = resolve_names(names, recall_depth)
-    queries = read_queries(queries_path)
-    qrels = read_qrels(qrels_path)
-    for qid in queries:
-        if qid not in qrels or not any(r > 0 for r in qrels[qid].values()):
-            raise InputError(
-                queries_path,
-                f"query '{qid}' has no relevant passage in {qrels_path}; "
-                "add its qrels or drop the query",
-                _line_of(queries_path, qid),
-            )
-    qrels = {q: qrels[q] for q in queries}
+    queries, qrels = _judged_queries(queries_path, qrels_path)
     run = {q: docs for q, docs in read_run(run_path).items() if q in queries}
     per_query = pd.DataFrame(
         0.0, index=pd.Index(sorted(queries), name="qid"), columns=names
@@ -226,11 +234,10 @@ def evaluate_random(
 ) -> tuple[dict[str, float], pd.DataFrame]:
     """The random-order reference of a first-stage run: :func:`expected_random`
     per query of ``queries_path`` (same outputs as :func:`evaluate_run`)."""
-    queries = read_queries(queries_path)
-    qrels = read_qrels(qrels_path)
+    queries, qrels = _judged_queries(queries_path, qrels_path)
     run = read_run(run_path)
     rows = {
-        q: expected_random(run.get(q, {}), qrels.get(q, {}), recall_depth, names)
+        q: expected_random(run.get(q, {}), qrels[q], recall_depth, names)
         for q in sorted(queries)
     }
     per_query = pd.DataFrame.from_dict(rows, orient="index")
