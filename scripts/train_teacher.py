@@ -15,4 +15,5 @@ with script_logging(snakemake.log[0]):
         snakemake.output.model,
         snakemake.params.checkpoints,
         snakemake.output.stats,
+        family=snakemake.params.family,
     )

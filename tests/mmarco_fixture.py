@@ -117,9 +117,7 @@ def write_tiny_bert(root: Path, languages: list[str]) -> None:
     vocab += [c for c in "abcdefghijklmnopqrstuvwxyz"]
     root.mkdir(parents=True)
     (root / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
-    tokenizer = BertTokenizerFast(
-        vocab=str(root / "vocab.txt"), do_lower_case=False
-    )
+    tokenizer = BertTokenizerFast(vocab=str(root / "vocab.txt"), do_lower_case=False)
     config = BertConfig(
         vocab_size=len(vocab),
         hidden_size=32,

@@ -3,8 +3,9 @@
 Debian's slurm-wlm 22.05 with munge, no accounting daemon, no cgroups, run as
 root (see ../shared/reference/toolchain.md). The node declares more CPUs,
 memory and GPUs than the machine has (``SlurmdParameters=config_overrides``),
-so that the unchanged profile's requests (``--gpus 1``, ``--mem 32000``) can be
-scheduled; the GPU jobs then run on the CPU and say so in their logs.
+so that a rule's GPU request (``--gpus 1`` with ``device: auto``) can be
+scheduled; the GPU jobs then run on the CPU and say so in their logs. With
+``gpus=0`` the node has no generic resources, as on a CPU partition.
 """
 
 from __future__ import annotations
@@ -18,6 +19,15 @@ import time
 from pathlib import Path
 
 PACKAGES = ("slurm-wlm", "munge")
+# Snakemake options for a cluster without slurmdbd: poll squeue, no account,
+# first poll after 2 s.
+NO_ACCOUNTING = (
+    "--slurm-status-command",
+    "squeue",
+    "--slurm-no-account",
+    "--slurm-init-seconds-before-status-checks",
+    "2",
+)
 MUNGE_PID = Path("/run/munge/munged.pid")
 # Job steps (srun inside a batch job) read the default path, not $SLURM_CONF.
 CONF_DIR = Path("/etc/slurm")
@@ -67,6 +77,8 @@ def ensure_installed(timeout: int = 600) -> None:
 
 
 def _slurm_conf(root: Path, cpus: int, mem_mb: int, gpus: int, min_job_age: int) -> str:
+    gres_types = "GresTypes=gpu\n" if gpus else ""
+    node_gres = f"Gres=gpu:{gpus} " if gpus else ""
     return f"""\
 {MARK}
 ClusterName=opticaltest
@@ -91,9 +103,8 @@ MpiDefault=none
 ReturnToService=2
 MinJobAge={min_job_age}
 SlurmdParameters=config_overrides
-GresTypes=gpu
-NodeName=localhost NodeAddr=127.0.0.1 CPUs={cpus} RealMemory={mem_mb} \\
-  Gres=gpu:{gpus} State=UNKNOWN
+{gres_types}NodeName=localhost NodeAddr=127.0.0.1 CPUs={cpus} RealMemory={mem_mb} \\
+  {node_gres}State=UNKNOWN
 PartitionName=test Nodes=localhost Default=YES MaxTime=INFINITE State=UP
 """
 
@@ -107,6 +118,7 @@ class LocalSlurm:
         A scratch directory for slurm.conf, state, spool and the daemons' logs.
     cpus, mem_mb, gpus
         What the node declares (may exceed the machine: see the module docstring).
+        ``gpus=0`` gives a CPU-only node, as on a CPU partition.
     min_job_age
         Seconds a finished job stays visible to ``squeue`` (at least 3x the
         plugin's init seconds, or it falls back to sacct).
@@ -197,6 +209,8 @@ class LocalSlurm:
         Where mknod is not allowed, one GPU backed by /dev/null itself.
         """
         gpus = self._spec[2]
+        if not gpus:
+            return ""  # a CPU-only node: no generic resources at all
         try:
             for i in range(gpus):
                 dev = self.root / f"gpu{i}"
@@ -223,6 +237,12 @@ class LocalSlurm:
         if done.returncode != 0:
             raise SlurmUnavailable(f"munged did not start: {done.stderr.strip()}")
         self._started_munge = True
+
+    def jobs(self, fields: str = "%i|%T|%k") -> list[tuple[str, ...]]:
+        """Every job Slurm still remembers, as ``squeue -o fields`` split on ``|``
+        (by default: job id, state, comment; the comment names the rule)."""
+        out = self.run("squeue", "-h", "-t", "all", "-o", fields).stdout
+        return [tuple(line.split("|")) for line in out.splitlines() if line]
 
     def daemon_logs(self, lines: int = 20) -> str:
         """The last lines of the slurmctld and slurmd logs (for failure messages)."""

@@ -33,6 +33,42 @@ def test_shipped_configs_are_valid(path):
     validate_config(load_yaml(path), SCHEMA, source=str(path))
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        ROOT / "config" / "realtext.yaml",
+        ROOT / "config" / "mmarco.yaml",
+        ROOT / "config" / "ciral.yaml",
+        ROOT / "tests" / "config" / "realtext_tiny.yaml",
+        ROOT / "tests" / "config" / "mmarco_tiny.yaml",
+        ROOT / "tests" / "config" / "ciral_tiny.yaml",
+    ],
+    ids=lambda p: p.name,
+)
+def test_shipped_configs_are_valid_as_snakemake_merges_them(path):
+    """`--configfile X` is merged over config/config.yaml (the Snakefile's own
+    configfile): what X does not set comes from the simulation's config."""
+    from snakemake.utils import update_config
+
+    merged = load_yaml(ROOT / "config" / "config.yaml")
+    update_config(merged, load_yaml(path))
+    validate_config(merged, SCHEMA, source=str(path))
+    assert merged["teacher"]["tie_query_key"] is False
+
+
+def test_key_tying_on_a_pretrained_encoder_is_refused(config):
+    """The simulation's prior overwrote E5's attention when a real config
+    inherited it: zero-shot fell to the level of a random order."""
+    config["model"]["encoder"] = "intfloat/multilingual-e5-small"
+    config["teacher"]["tie_query_key"] = True
+    with pytest.raises(
+        ConfigError, match=r"teacher\.tie_query_key.*tie_query_key: false"
+    ):
+        validate_config(config, SCHEMA)
+    config["teacher"]["tie_query_key"] = False
+    validate_config(config, SCHEMA)
+
+
 def test_defaults_are_filled(config):
     del config["bm25"]["threads"]
     validate_config(config, SCHEMA)

@@ -249,7 +249,9 @@ def test_realtext_table_and_pruned_encoder(realtext_run):
     stats = json.loads((results / "models" / "optical-sw.stats.json").read_text())
     assert stats["heldout_pairs"] == 8
     assert [h["step"] for h in stats["collapse_history"]] == [0, 2, 4]
-    log = (realtext_run / "logs" / "distill_ot" / "bible-tiny" / "sw.log").read_text()
+    log = (
+        realtext_run / "logs" / "distill_ot" / "bible-tiny" / "optical-sw.log"
+    ).read_text()
     assert "collapse guard, step 0: held-out OT cost" in log
     manifest = json.loads(
         (realtext_run / "resources/bible-tiny/en/bible.manifest.json").read_text()

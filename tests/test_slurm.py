@@ -15,22 +15,16 @@ import pytest
 import yaml
 
 from conftest import ROOT, SNAKEMAKE, TINY, run_snakemake
-from slurm_cluster import LocalSlurm, SlurmUnavailable, ensure_installed
+from slurm_cluster import NO_ACCOUNTING, LocalSlurm, SlurmUnavailable, ensure_installed
 
 pytestmark = [pytest.mark.slurm, pytest.mark.slow]
 
 DATASET = "synthetic-tiny"
 PROFILE = ROOT / "profiles" / "slurm"
-# A cluster without slurmdbd: poll squeue, no account, first poll after 2 s.
-NO_ACCOUNTING = (
-    "--slurm-status-command",
-    "squeue",
-    "--slurm-no-account",
-    "--slurm-init-seconds-before-status-checks",
-    "2",
-)
 # The GPU rules pick their device as on a cluster: CUDA if Slurm gave one.
 AUTO_DEVICE = ("--config", "device=auto")
+# The Slurm comment of the cross-encoder teacher's job (rule and wildcard values).
+CE_TEACHER_JOB = "rule_train_teacher_wildcards_teacher"
 ON_CPU = "no CUDA device found: running this GPU stage on the CPU"
 
 
@@ -46,12 +40,6 @@ def slurm(tmp_path_factory):
         yield cluster
     finally:
         cluster.stop()
-
-
-def _jobs(cluster: LocalSlurm) -> list[tuple[str, str, str]]:
-    """(job id, state, comment) of every job Slurm still remembers."""
-    out = cluster.run("squeue", "-h", "-t", "all", "-o", "%i|%T|%k").stdout
-    return [tuple(line.split("|", 2)) for line in out.splitlines() if line]
 
 
 def _slurm_env(cluster: LocalSlurm, monkeypatch) -> None:
@@ -73,7 +61,7 @@ def test_tiny_workflow_runs_through_the_slurm_profile(slurm, tmp_path, monkeypat
     assert (tmp_path / "results" / "table.csv").exists()
     assert (tmp_path / "results" / DATASET / "report.md").exists()
 
-    jobs = _jobs(slurm)
+    jobs = slurm.jobs()
     rules = {
         comment.split("_wildcards_")[0].removeprefix("rule_")
         for _, state, comment in jobs
@@ -90,7 +78,7 @@ def test_tiny_workflow_runs_through_the_slurm_profile(slurm, tmp_path, monkeypat
         assert rule in rules, (rule, jobs)
     assert not [job for job in jobs if job[1] in ("FAILED", "CANCELLED", "TIMEOUT")]
     # The GPU rules got a (virtual) GPU from Slurm and said that they ran on the CPU.
-    teacher_log = tmp_path / "logs" / "train_teacher" / f"{DATASET}.log"
+    teacher_log = tmp_path / "logs" / "train_teacher" / DATASET / "teacher.log"
     assert ON_CPU in teacher_log.read_text()
 
 
@@ -148,10 +136,10 @@ def test_cancelled_training_job_resumes_from_its_checkpoint(
             )
             running = [
                 job
-                for job in _jobs(slurm)
-                if job[2] == "rule_train_teacher" and job[1] == "RUNNING"
+                for job in slurm.jobs()
+                if job[2] == CE_TEACHER_JOB and job[1] == "RUNNING"
             ]
-            assert len(running) == 1, _jobs(slurm)
+            assert len(running) == 1, slurm.jobs()
             assert slurm.run("scancel", running[0][0]).returncode == 0
             assert outer.wait(timeout=900) == 0, log.read_text()[-4000:]
         finally:
@@ -159,7 +147,7 @@ def test_cancelled_training_job_resumes_from_its_checkpoint(
                 outer.kill()
                 outer.wait()
 
-    states = [job[1] for job in _jobs(slurm) if job[2] == "rule_train_teacher"]
+    states = [job[1] for job in slurm.jobs() if job[2] == CE_TEACHER_JOB]
     assert "CANCELLED" in states and states[-1] == "COMPLETED", states
     assert (work / target / "model.safetensors").exists()
     # The cancelled attempt checkpointed on SIGTERM (its Slurm log keeps its
@@ -167,7 +155,9 @@ def test_cancelled_training_job_resumes_from_its_checkpoint(
     attempts = sorted((work / ".snakemake" / "slurm_logs").rglob("*.log"))
     said = "\n".join(path.read_text(errors="replace") for path in attempts)
     assert "SIGTERM received: checkpointing and stopping" in said
-    teacher_log = (work / "logs" / "train_teacher" / f"{DATASET}.log").read_text()
+    teacher_log = (
+        work / "logs" / "train_teacher" / DATASET / "teacher.log"
+    ).read_text()
     assert re.search(r"resuming \S+ from \S+ \(step \d+ of 1500\)", teacher_log), (
         teacher_log[-2000:]
     )

@@ -17,14 +17,23 @@ from optical_clir.table import ID_COLUMNS
 pytestmark = pytest.mark.slow
 DATASET = "synthetic-tiny"
 LANGS = ["en", "velarin", "okhali"]
-METHODS = ["bm25", "zeroshot", "optical", "teacher_en"]
+# both ranker families of the tiny config: the cross-encoder's and late interaction's
+METHODS = [
+    "bm25",
+    "zeroshot",
+    "optical",
+    "teacher_en",
+    "zeroshot_li",
+    "optical_li",
+    "teacher_en_li",
+]
 MEASURES = measures(20)  # recall at the tiny config's rerank depth
 COLUMNS = [*ID_COLUMNS, *MEASURES, "n_queries"]
 RESULTS = f"results/{DATASET}"
 
 
 def _methods(lang):
-    return ["bm25", "teacher_en"] if lang == "en" else METHODS
+    return ["bm25", "teacher_en", "teacher_en_li"] if lang == "en" else METHODS
 
 
 def test_table_has_every_language(tiny_workflow):
@@ -32,16 +41,10 @@ def test_table_has_every_language(tiny_workflow):
     assert list(table.columns) == COLUMNS
     union = pd.read_csv(tiny_workflow / "results" / "table.csv")  # every dataset
     pd.testing.assert_frame_equal(union, table)
-    assert list(table["lang"]) == ["en"] * 3 + ["velarin"] * 5 + ["okhali"] * 5
-    assert list(table["resource"]) == ["pivot"] * 3 + ["high"] * 5 + ["low"] * 5
+    assert list(table["lang"]) == ["en"] * 4 + ["velarin"] * 8 + ["okhali"] * 8
+    assert list(table["resource"]) == ["pivot"] * 4 + ["high"] * 8 + ["low"] * 8
     assert (
-        list(table["method"])
-        == ["random", "bm25", "teacher_en"]
-        + [
-            "random",
-            *METHODS,
-        ]
-        * 2
+        list(table["method"]) == ["random", *_methods("en")] + ["random", *METHODS] * 2
     )
     assert set(table["dataset"]) == {DATASET} and set(table["setting"]) == {"xling"}
     assert (table["n_queries"] == 30).all()
@@ -97,8 +100,10 @@ def test_analysis_outputs(tiny_workflow):
     summary = pd.read_csv(results / "summary.csv")
     assert list(summary["method"]) == ["random", *METHODS]
     sig = pd.read_csv(results / "significance.csv")
-    assert list(sig["lang"]) == ["velarin", "okhali"]
-    assert set(sig["baseline"]) == {"zeroshot"}  # no translations: no teacher_dt
+    # each family's OPTICAL against its own zero-shot (no translations: no teacher_dt)
+    assert list(sig["lang"]) == ["velarin", "okhali"] * 2
+    assert list(sig["method"]) == ["optical"] * 2 + ["optical_li"] * 2
+    assert list(sig["baseline"]) == ["zeroshot"] * 2 + ["zeroshot_li"] * 2
     assert ((sig["p_holm"] >= sig["p_value"]) & (sig["ci_low"] <= sig["delta"])).all()
     png = (results / "figures" / "ndcg_by_language.png").read_bytes()
     assert png.startswith(b"\x89PNG") and len(png) > 5000
@@ -111,7 +116,15 @@ def test_analysis_outputs(tiny_workflow):
 
 def test_models_are_safetensors(tiny_workflow):
     models = tiny_workflow / "results" / DATASET / "models"
-    for name in ("encoder", "teacher", "optical-velarin", "optical-okhali"):
+    for name in (
+        "encoder",
+        "teacher",
+        "optical-velarin",
+        "optical-okhali",
+        "teacher_li",
+        "optical_li-velarin",
+        "optical_li-okhali",
+    ):
         assert (models / name / "model.safetensors").exists()
         assert not list((models / name).glob("*.bin"))
 
@@ -120,6 +133,24 @@ def test_second_run_does_nothing(tiny_workflow):
     again = run_snakemake(tiny_workflow, "all", "--dry-run")
     assert again.returncode == 0
     assert "Nothing to be done" in again.stdout + again.stderr
+
+
+def test_snakemake_report_holds_the_results_and_rule_runtimes(tiny_workflow):
+    """`snakemake --report` (Snakemake's standard HTML report) after a run."""
+    report = tiny_workflow / "results" / "report.html"
+    done = run_snakemake(tiny_workflow, "--report", str(report))
+    assert done.returncode == 0, done.stderr[-3000:]
+    html = report.read_text(encoding="utf-8")
+    for name in (
+        "table.csv",
+        "summary.csv",
+        "significance.csv",
+        "ndcg_by_language.png",
+    ):
+        assert name in html, name
+    for rule in ("train_teacher", "distill_ot", "rerank", "aggregate_metrics"):
+        assert rule in html, rule  # the per-rule runtime statistics
+    assert "OPTICAL zero-shot cross-lingual retrieval" in html  # workflow.rst
 
 
 def test_per_query_file_beside_each_run(tiny_workflow):
@@ -238,7 +269,8 @@ def _local_config(tiny_workflow, work, **changes):
     config["model"] = {
         "encoder": str(tiny_workflow / "results" / DATASET / "models" / "encoder")
     }
-    config["teacher"].update(steps=4, checkpoint_every=10)
+    # a pretrained encoder: no key tying (config/config.yaml's simulation prior)
+    config["teacher"].update(steps=4, checkpoint_every=10, tie_query_key=False)
     config["distill"].update(steps=4, checkpoint_every=10)
     for key, value in changes.items():
         config[key] = value
@@ -267,7 +299,9 @@ def test_local_data_honours_the_bitext_budget_and_an_external_tsv(
     done = run_snakemake(work, *targets, configfile=path)
     assert done.returncode == 0, done.stderr[-3000:]
     assert len(bitext.read_text().splitlines()) == 40  # imported, at the budget
-    log = (work / "logs" / "distill_ot" / "local-tiny" / "okhali.log").read_text()
+    log = (
+        work / "logs" / "distill_ot" / "local-tiny" / "optical-okhali.log"
+    ).read_text()
     assert "bitext: 25 of the 50 pairs" in log
     manifest = (work / "results/local-tiny/models/encoder.manifest.json").read_text()
     assert '"sha256"' in manifest and "model.safetensors" in manifest

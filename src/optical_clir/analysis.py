@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from optical_clir import methods
+
 PRIMARY = "nDCG@10"
 
 
@@ -61,11 +63,13 @@ def significance(
     alpha: float,
     seed: int,
 ) -> pd.DataFrame:
-    """``optical`` against each baseline per target language, Holm-corrected
-    across languages within a baseline.
+    """Each ranker family's OPTICAL (``optical``, ``optical_li``) against its
+    baselines per target language, Holm-corrected across languages within a
+    (method, baseline).
 
-    The baselines are ``zeroshot``, and ``teacher_dt`` (translate-test, the
-    machine-translation baseline OPTICAL claims to beat) where it was run.
+    The baselines are the same family's ``zeroshot``, and ``teacher_dt``
+    (translate-test, the machine-translation baseline OPTICAL claims to beat)
+    where it was run.
 
     Parameters
     ----------
@@ -77,44 +81,68 @@ def significance(
     Returns
     -------
     pandas.DataFrame
-        One row per (baseline, language): ``baseline``, the two means, ``delta``
-        (optical - baseline), its 95% bootstrap CI, ``p_value``, ``p_holm``,
-        ``significant``.
+        One row per (method, baseline, language): ``method`` (the family's
+        OPTICAL), ``baseline``, the two means, ``delta`` (optical - baseline),
+        its 95% bootstrap CI, ``p_value``, ``p_holm``, ``significant``.
     """
     rows = []
-    baselines = ["zeroshot"] + [
-        b for b in ("teacher_dt",) if any(m == b for _, m in per_query)
-    ]
-    for baseline in baselines:
-        for lang, resource in languages:
-            if resource == "pivot" or (lang, baseline) not in per_query:
-                continue
-            x = per_query[(lang, "optical")][PRIMARY]
-            y = per_query[(lang, baseline)][PRIMARY].reindex(x.index)
-            diff = (x - y).to_numpy()
-            low, high = bootstrap_ci(diff, bootstrap, seed)
-            rows.append(
-                {
-                    "baseline": baseline,
-                    "lang": lang,
-                    "resource": resource,
-                    "baseline_mean": y.mean(),
-                    "optical": x.mean(),
-                    "delta": diff.mean(),
-                    "ci_low": low,
-                    "ci_high": high,
-                    "p_value": randomization_test(
-                        x.to_numpy(), y.to_numpy(), permutations, seed
-                    ),
-                    "n_queries": len(diff),
-                }
-            )
+    present = list(dict.fromkeys(m for _, m in per_query))
+    for method in methods.of_base(present, "optical"):
+        for base in methods.BASELINES:
+            baseline = methods.counterpart(method, base)
+            for lang, resource in languages:
+                if resource == "pivot" or (lang, baseline) not in per_query:
+                    continue
+                if (lang, method) not in per_query:
+                    continue
+                rows.append(
+                    _paired_row(
+                        per_query,
+                        lang,
+                        resource,
+                        method,
+                        baseline,
+                        permutations,
+                        bootstrap,
+                        seed,
+                    )
+                )
     frame = pd.DataFrame(rows)
-    frame["p_holm"] = frame.groupby("baseline")["p_value"].transform(
+    frame["p_holm"] = frame.groupby(["method", "baseline"])["p_value"].transform(
         lambda p: pd.Series(holm(p.tolist()), index=p.index)
     )
     frame["significant"] = frame["p_holm"] < alpha
     return frame
+
+
+def _paired_row(
+    per_query: Mapping[tuple[str, str], pd.DataFrame],
+    lang: str,
+    resource: str,
+    method: str,
+    baseline: str,
+    permutations: int,
+    bootstrap: int,
+    seed: int,
+) -> dict:
+    """One language's paired comparison of ``method`` with ``baseline``."""
+    x = per_query[(lang, method)][PRIMARY]
+    y = per_query[(lang, baseline)][PRIMARY].reindex(x.index)
+    diff = (x - y).to_numpy()
+    low, high = bootstrap_ci(diff, bootstrap, seed)
+    return {
+        "method": method,
+        "baseline": baseline,
+        "lang": lang,
+        "resource": resource,
+        "baseline_mean": y.mean(),
+        "optical": x.mean(),
+        "delta": diff.mean(),
+        "ci_low": low,
+        "ci_high": high,
+        "p_value": randomization_test(x.to_numpy(), y.to_numpy(), permutations, seed),
+        "n_queries": len(diff),
+    }
 
 
 def summary(table: pd.DataFrame) -> pd.DataFrame:
@@ -123,9 +151,10 @@ def summary(table: pd.DataFrame) -> pd.DataFrame:
     - ``gap`` = mean(high) - mean(low), in nDCG@10 points;
     - ``gap_rel_teacher`` = gap / nDCG@10 of ``teacher_en`` on English (the pivot
       row; without one, its mean over the target languages' candidates);
-    - ``closed_high`` / ``closed_low`` (``optical`` only): the share of the zero-shot
-      transfer gap closed, (optical - zeroshot) / (teacher_en - zeroshot), from
-      group means; NaN when ``teacher_en`` does not beat ``zeroshot`` (no gap).
+    - ``closed_high`` / ``closed_low`` (each family's OPTICAL only): the share of
+      the zero-shot transfer gap closed, (optical - zeroshot) / (teacher_en -
+      zeroshot) within the family, from group means; NaN when ``teacher_en`` does
+      not beat ``zeroshot`` (no gap).
     """
     targets = table[table["resource"].isin(["high", "low"])]
     means = targets.pivot_table(
@@ -152,10 +181,16 @@ def summary(table: pd.DataFrame) -> pd.DataFrame:
             "closed_high": math.nan,
             "closed_low": math.nan,
         }
-        if method == "optical" and {"zeroshot", "teacher_en"} <= set(means.index):
+        entry = methods.REGISTRY.get(method)
+        if entry is not None and entry.base == "optical":
+            zs_name = methods.counterpart(method, "zeroshot")
+            tea_name = methods.counterpart(method, "teacher_en")
+        else:
+            zs_name = tea_name = ""
+        if zs_name and {zs_name, tea_name} <= set(means.index):
             for group in ("high", "low"):
-                zs, tea = means.loc["zeroshot", group], means.loc["teacher_en", group]
-                opt = means.loc["optical", group]
+                zs, tea = means.loc[zs_name, group], means.loc[tea_name, group]
+                opt = means.loc[method, group]
                 # undefined when the English ceiling is not above zero-shot
                 row[f"closed_{group}"] = (
                     (opt - zs) / (tea - zs) if tea > zs else math.nan

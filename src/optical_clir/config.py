@@ -59,6 +59,30 @@ def _copy(value: Any) -> Any:
     return value
 
 
+def _check_teacher(config: Mapping, source: str) -> None:
+    """Refuse the simulation's key-tying prior on a pretrained encoder.
+
+    ``teacher.tie_query_key`` copies every layer's query projection onto its key
+    projection: a lexical-matching start for the simulation's tiny BERT trained
+    from scratch. On a pretrained encoder it overwrites the attention that
+    pretraining learnt (in frozen layers too) and zero-shot transfer falls to the
+    level of a random order. A config given with ``--configfile`` is merged over
+    config/config.yaml, which sets it to true for the simulation, so a real
+    config must set it to false itself.
+    """
+    if config["model"].get("encoder") and config["teacher"].get("tie_query_key"):
+        raise ConfigError(
+            "teacher.tie_query_key",
+            f"is true with the pretrained encoder model.encoder = "
+            f"{config['model']['encoder']!r}: it would overwrite the attention keys "
+            "that pretraining learnt (every layer, frozen ones too). It is the "
+            "simulation's prior for a BERT trained from scratch and comes from "
+            "config/config.yaml when a --configfile does not set it; add "
+            "'tie_query_key: false' under teacher:",
+            source,
+        )
+
+
 def validate_config(
     config: MutableMapping, schema_path: str | Path, source: str = "config"
 ) -> MutableMapping:
@@ -109,6 +133,7 @@ def validate_config(
         check_analyzer(config["bm25"]["pivot_analyzer"])
     except ValueError as exc:
         raise ConfigError("bm25.pivot_analyzer", str(exc), source) from None
+    _check_teacher(config, source)
     if config["source"] == "synthetic":
         syn = config["synthetic"]
         shares = syn["pivot_pretrain_share"] + sum(

@@ -8,19 +8,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from optical_clir import methods as registry
 from optical_clir.analysis import PRIMARY, bootstrap_ci
 from optical_clir.atomic import atomic_open, write_text
 from optical_clir.table import METHOD_ORDER, frame_markdown
 
-COLORS = {
-    "random": "#e0e0e0",
-    "bm25": "#9e9e9e",
-    "zeroshot": "#e69f00",
-    "optical": "#0072b2",
-    "teacher_en": "#009e73",
-    "bm25_dt": "#616161",
-    "teacher_dt": "#cc79a7",
-}
+#: each method's colour in the figure (the methods registry's)
+COLORS = registry.colours()
 
 
 def plot_ndcg(
@@ -104,11 +98,47 @@ def findings(summary: pd.DataFrame, sig: pd.DataFrame, alpha: float) -> list[str
                 "differences between the neural methods say little about "
                 "cross-lingual transfer in this run."
             )
-    if {"zeroshot", "teacher_en"} <= set(by.index):
+    if "random" in by.index:
+        chance = by.loc["random"]
+        lines.append(
+            "- A random order of the same candidates scores "
+            f"{chance.high_mean:.4f} (high) and {chance.low_mean:.4f} (low) in "
+            "expectation."
+        )
+    for optical in registry.of_base(list(by.index), "optical"):
+        lines += _family_findings(by, optical)
+    for (method, baseline), rows in (
+        sig.groupby(["method", "baseline"], sort=False) if len(sig) else []
+    ):
+        better = rows[rows["significant"] & (rows["delta"] > 0)]["lang"].tolist()
+        worse = rows[rows["significant"] & (rows["delta"] < 0)]["lang"].tolist()
+        lines.append(
+            f"- {_label(method)} vs {_label(baseline)} (paired randomisation "
+            f"test, Holm-corrected, alpha {alpha}): significantly better in "
+            f"{len(better)} of {len(rows)} languages ({', '.join(better) or 'none'}), "
+            f"significantly worse in {len(worse)} ({', '.join(worse) or 'none'})."
+        )
+    return lines
+
+
+def _label(method: str) -> str:
+    entry = registry.REGISTRY.get(method)
+    return entry.label if entry else method
+
+
+def _family_findings(by: pd.DataFrame, optical: str) -> list[str]:
+    """Transfer kept and gap closed within one ranker family (``optical`` is
+    the family's OPTICAL method)."""
+    lines: list[str] = []
+    zeroshot = registry.counterpart(optical, "zeroshot")
+    teacher = registry.counterpart(optical, "teacher_en")
+    family = registry.REGISTRY[optical].family
+    within = "" if family == "cross_encoder" else f" (late interaction: `{optical}`)"
+    if {zeroshot, teacher} <= set(by.index):
         kept, gain = [], []
         for group in ("high", "low"):
-            ceiling = by.loc["teacher_en", f"{group}_mean"]
-            score = by.loc["zeroshot", f"{group}_mean"]
+            ceiling = by.loc[teacher, f"{group}_mean"]
+            score = by.loc[zeroshot, f"{group}_mean"]
             kept.append(score / ceiling if ceiling else float("nan"))
             if "random" in by.index:
                 chance = by.loc["random", f"{group}_mean"]
@@ -121,43 +151,26 @@ def findings(summary: pd.DataFrame, sig: pd.DataFrame, alpha: float) -> list[str
             else ""
         )
         lines.append(
-            f"- Zero-shot keeps {_pct(kept[0])} of teacher_en's nDCG@10 in "
+            f"- Zero-shot keeps {_pct(kept[0])} of {teacher}'s nDCG@10 in "
             f"high-resource and {_pct(kept[1])} in low-resource languages{against} "
-            "(same candidates, English originals for teacher_en)."
+            f"(same candidates, English originals for {teacher}){within}."
         )
-    if "random" in by.index:
-        chance = by.loc["random"]
-        lines.append(
-            "- A random order of the same candidates scores "
-            f"{chance.high_mean:.4f} (high) and {chance.low_mean:.4f} (low) in "
-            "expectation."
-        )
-    if {"zeroshot", "optical"} <= set(by.index):
-        zs, op = by.loc["zeroshot", "gap"], by.loc["optical", "gap"]
+    if zeroshot in by.index:
+        zs, op = by.loc[zeroshot, "gap"], by.loc[optical, "gap"]
         verb = "narrows" if abs(op) < abs(zs) else "does not narrow"
         lower = all(
-            by.loc["optical", f"{g}_mean"] < by.loc["zeroshot", f"{g}_mean"]
+            by.loc[optical, f"{g}_mean"] < by.loc[zeroshot, f"{g}_mean"]
             for g in ("high", "low")
         )
         why = ", but both groups score lower than zero-shot" if lower else ""
         lines.append(
             f"- The high/low gap {verb} with OPTICAL: {zs:+.4f} (zero-shot) -> "
-            f"{op:+.4f} (OPTICAL){why}."
+            f"{op:+.4f} (OPTICAL){why}{within}."
         )
         lines.append(
-            "- Share of the zero-shot transfer gap (teacher_en - zeroshot) closed by "
-            f"OPTICAL: {_pct(by.loc['optical', 'closed_high'])} for high-resource, "
-            f"{_pct(by.loc['optical', 'closed_low'])} for low-resource languages."
-        )
-    names = {"zeroshot": "zero-shot", "teacher_dt": "translate-test (teacher_dt)"}
-    for baseline, rows in sig.groupby("baseline", sort=False) if len(sig) else []:
-        better = rows[rows["significant"] & (rows["delta"] > 0)]["lang"].tolist()
-        worse = rows[rows["significant"] & (rows["delta"] < 0)]["lang"].tolist()
-        lines.append(
-            f"- OPTICAL vs {names.get(baseline, baseline)} (paired randomisation "
-            f"test, Holm-corrected, alpha {alpha}): significantly better in "
-            f"{len(better)} of {len(rows)} languages ({', '.join(better) or 'none'}), "
-            f"significantly worse in {len(worse)} ({', '.join(worse) or 'none'})."
+            f"- Share of the zero-shot transfer gap ({teacher} - {zeroshot}) closed "
+            f"by OPTICAL: {_pct(by.loc[optical, 'closed_high'])} for high-resource, "
+            f"{_pct(by.loc[optical, 'closed_low'])} for low-resource languages{within}."
         )
     return lines
 

@@ -7,19 +7,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from optical_clir import methods
 from optical_clir.atomic import atomic_open
 from optical_clir.metrics import MEASURES
 
 RESOURCE_ORDER = {"pivot": 0, "high": 1, "low": 2}
-METHOD_ORDER = {
-    "random": 0,
-    "bm25": 1,
-    "bm25_dt": 2,
-    "zeroshot": 3,
-    "optical": 4,
-    "teacher_en": 5,
-    "teacher_dt": 6,
-}
+#: each method's row position (the methods registry's)
+METHOD_ORDER = methods.order()
 ID_COLUMNS = ["dataset", "setting", "lang", "resource", "method"]
 #: the columns of a table whose recall is at the default depth (100)
 COLUMNS = [*ID_COLUMNS, *MEASURES, "n_queries"]

@@ -12,6 +12,8 @@ if _SRC not in sys.path:
 
 from optical_clir.config import validate_config  # noqa: E402
 from optical_clir import ciral, mmarco  # noqa: E402
+from optical_clir import job_resources as jobres  # noqa: E402
+from optical_clir import methods as registry  # noqa: E402
 
 validate_config(
     config,
@@ -28,16 +30,20 @@ LANG_CONFIG = {entry["name"]: entry for entry in config["languages"]}
 # translate-test teacher (teacher_dt) instead of the English originals (teacher_en).
 TRANSLATED_PASSAGES = config["source"] == "ciral"
 EVAL_LANGS = LANGS if TRANSLATED_PASSAGES else [PIVOT, *LANGS]
-FIRST_STAGES = ["bm25", "bm25_dt"] if TRANSLATED_PASSAGES else ["bm25"]
-NEURAL_METHODS = [
-    "zeroshot",
-    "optical",
-    "teacher_dt" if TRANSLATED_PASSAGES else "teacher_en",
-]
-# Methods with a run file; "random" is the exact expectation of a random order of
-# the reranked candidates (no run file), the reference for "keeps X%".
+# Every method of this dataset, from the registry (optical_clir.methods): the
+# random-order reference (the exact expectation of a random order of the reranked
+# candidates: no run file), the first stages, and per ranker family (rankers:)
+# zeroshot, optical and the teacher on English (teacher_en) or on translations.
+DATASET_METHODS = registry.for_dataset(TRANSLATED_PASSAGES, config["rankers"])
+FIRST_STAGES = registry.names(DATASET_METHODS, "first_stage")
+NEURAL_METHODS = registry.names(DATASET_METHODS, "neural")
 RUN_METHODS = [*FIRST_STAGES, *NEURAL_METHODS]
-METHODS = ["random", *RUN_METHODS]
+METHODS = registry.names(DATASET_METHODS)
+# Model folders under results/<dataset>/models/: a teacher per family, and per
+# family and target language a student (<prefix>-<lang>).
+TEACHERS = {f: "teacher" + registry.SUFFIX[f] for f in config["rankers"]}
+STUDENTS = {f: "optical" + registry.SUFFIX[f] for f in config["rankers"]}
+FAMILY_OF_MODEL = {name: f for d in (TEACHERS, STUDENTS) for f, name in d.items()}
 # The first stage whose top rerank.depth every reranker reorders.
 CANDIDATES = config["rerank"]["first_stage"]
 MODELS = f"results/{DATASET}/models"
@@ -72,6 +78,8 @@ wildcard_constraints:
     method="|".join(METHODS),
     run_method="|".join(RUN_METHODS),
     neural="|".join(NEURAL_METHODS),
+    teacher="|".join(TEACHERS.values()),
+    student="|".join(STUDENTS.values()),
     repo="|".join(re.escape(r) for r in HUB_REVISIONS),
     first_stage="|".join(FIRST_STAGES),
     path=r".+\.(tsv|jsonl)",
@@ -154,8 +162,8 @@ def run_labels(wildcards, method=None):
 
 
 def methods_for(lang):
-    """Methods evaluated for a language (English: BM25 and the teacher itself)."""
-    return ["random", "bm25", "teacher_en"] if lang == PIVOT else METHODS
+    """Methods evaluated for a language (English: BM25 and the teachers themselves)."""
+    return registry.for_language(DATASET_METHODS, is_pivot=lang == PIVOT)
 
 
 def rerank_candidates(wildcards):
@@ -189,17 +197,20 @@ def checkpoint_dir(stage, *sections):
 
 
 def rerank_model(wildcards):
-    """The cross-encoder of a method: the teacher, or the language's OPTICAL student."""
-    if wildcards.neural == "optical":
-        return f"{MODELS}/optical-{wildcards.lang}"
-    return f"{MODELS}/teacher"
+    """The model of a method: its family's teacher, or the language's student."""
+    method = registry.REGISTRY[wildcards.neural]
+    if method.model == "optical":
+        return f"{MODELS}/{method.model_name}-{wildcards.lang}"
+    return f"{MODELS}/{method.model_name}"
 
 
 def rerank_queries(wildcards):
-    """Queries the reranker reads: English for xling and the teachers, else translated."""
-    if wildcards.neural == "teacher_en":
+    """Queries the reranker reads (the method's registry entry): the pivot's, the
+    target's English ones, or per setting English (xling) or translated (mono)."""
+    reads = registry.REGISTRY[wildcards.neural].queries
+    if reads == "pivot":
         return f"resources/{DATASET}/{PIVOT}/queries.tsv"
-    xling = config["setting"] == "xling" or wildcards.neural == "teacher_dt"
+    xling = config["setting"] == "xling" or reads == "english"
     name = "queries_en" if xling else "queries"
     return f"resources/{DATASET}/{wildcards.lang}/{name}.tsv"
 
@@ -207,10 +218,19 @@ def rerank_queries(wildcards):
 def rerank_collection(wildcards):
     """Passages the reranker reads: the English originals (teacher_en), their
     English translations (teacher_dt), else the target's."""
-    if wildcards.neural == "teacher_dt":
+    reads = registry.REGISTRY[wildcards.neural].passages
+    if reads == "translated":
         return f"resources/{DATASET}/{wildcards.lang}/collection_en.tsv"
-    lang = PIVOT if wildcards.neural == "teacher_en" else wildcards.lang
+    lang = PIVOT if reads == "pivot" else wildcards.lang
     return f"resources/{DATASET}/{lang}/collection.tsv"
+
+
+def model_checkpoints(name, *sections):
+    """Checkpoints of a model folder ``name`` (``teacher``, ``optical-de``, ...):
+    the cross-encoder's keep their hash; another family's include its name."""
+    family = FAMILY_OF_MODEL[name.split("-", 1)[0]]
+    extra = [] if family == "cross_encoder" else [family]
+    return checkpoint_dir(name, *sections, *extra)
 
 
 def rerank_cache(wildcards):
@@ -339,3 +359,63 @@ def reference_caveats():
                 "scores higher than the full collection"
             )
     return caveats
+
+
+# What each job asks a cluster for (optical_clir.job_resources, docs/cluster.md):
+# a GPU only for a neural stage and not with device: cpu; memory and time from
+# the config and the sizes of the job's inputs. A profile's set-resources wins.
+WORK = {
+    "pretrain_encoder": (config["model"]["pretrain"], config["model"]["max_length"]),
+    "train_teacher": (config["teacher"], config["teacher"]["max_length"]),
+    "distill_ot": (config["distill"], config["distill"]["max_length"]),
+}
+
+
+def _inputs(input, keys):
+    return [path for key in keys for path in ([input[key]] if isinstance(input[key], str) else input[key])]
+
+
+def job_resources(stage, model=(), data=()):
+    """Resources of one job of ``stage``: ``gpu``, ``mem_mb`` and ``runtime``.
+
+    ``model`` and ``data`` name the rule's inputs that hold the model and the text
+    the job reads (their sizes scale memory and time); work for training comes
+    from the config, for reranking from the candidates' line count.
+    """
+    device = config["device"]
+
+    def mem_mb(wildcards, input, attempt):
+        return jobres.mem_mb(
+            stage,
+            model_mb=jobres.path_mb(_inputs(input, model)),
+            data_mb=jobres.path_mb(_inputs(input, data)),
+            device=device,
+            attempt=attempt,
+        )
+
+    def runtime(wildcards, input, threads, attempt):
+        if stage in ("index_bm25", "retrieve_bm25"):
+            return jobres.bm25_runtime_min(
+                stage,
+                collection_mb=jobres.path_mb(_inputs(input, data)),
+                queries=jobres.line_count(input.queries) if "queries" in input.keys() else 0,
+                attempt=attempt,
+            )
+        if stage == "rerank":
+            share = min(1.0, config["rerank"]["depth"] / config["bm25"]["depth"])
+            items = int(jobres.line_count(input.candidates) * share)
+            length = config["rerank"]["max_length"]
+        else:
+            section, length = WORK[stage]
+            items = jobres.training_items(section)
+        return jobres.runtime_min(
+            stage,
+            model_mb=jobres.path_mb(_inputs(input, model)),
+            items=items,
+            length=length,
+            device=device,
+            threads=threads,
+            attempt=attempt,
+        )
+
+    return {"gpu": jobres.gpus(stage, device), "mem_mb": mem_mb, "runtime": runtime}

@@ -1,31 +1,32 @@
 # OPTICAL: optimal-transport distillation of the teacher, one student per language.
 
 
+# One student per ranker family and target language: optical-<lang> from the
+# cross-encoder teacher, optical_li-<lang> from the late-interaction one.
 rule distill_ot:
     input:
-        teacher=f"{MODELS}/teacher",
+        teacher=lambda w: f"{MODELS}/{TEACHERS[FAMILY_OF_MODEL[w.student]]}",
         bitext="resources/{dataset}/{target}/bitext.tsv",
     output:
-        model=directory("results/{dataset}/models/optical-{target}"),
-        stats="results/{dataset}/models/optical-{target}.stats.json",
+        model=directory("results/{dataset}/models/{student}-{target}"),
+        stats="results/{dataset}/models/{student}-{target}.stats.json",
     log:
-        "logs/distill_ot/{dataset}/{target}.log",
+        "logs/distill_ot/{dataset}/{student}-{target}.log",
     benchmark:
-        "benchmarks/distill_ot/{dataset}/{target}.tsv"
+        "benchmarks/distill_ot/{dataset}/{student}-{target}.tsv"
     params:
         distill=config["distill"],
         seed=config["seed"],
         bitext_pairs=lambda w: LANG_CONFIG[w.target]["bitext_pairs"],
         device=config["device"],
         precision=config["precision"],
-        checkpoints=lambda w: checkpoint_dir(
-            f"optical-{w.target}", config["model"], config["teacher"], config["distill"]
+        checkpoints=lambda w: model_checkpoints(
+            f"{w.student}-{w.target}", config["model"], config["teacher"], config["distill"]
         ),
     threads: 1
     resources:
-        mem_mb=6000,
-        runtime=480,
-        gpu=1,
+        **job_resources("distill_ot", model=["teacher"], data=["bitext"]),
+        cpus_per_gpu=4,
     conda:
         env("neural")
     script:

@@ -70,7 +70,12 @@ rule aggregate_metrics:
     input:
         all_language_metrics,
     output:
-        csv="results/{dataset}/table.csv",
+        csv=report(
+            "results/{dataset}/table.csv",
+            caption="../report/table.rst",
+            category="Results",
+            labels={"dataset": "{dataset}", "file": "table"},
+        ),
         md="results/{dataset}/table.md",
     log:
         "logs/aggregate_metrics/{dataset}.log",
@@ -111,9 +116,24 @@ rule analyze_gap:
         table="results/{dataset}/table.csv",
         per_query=per_query_files,
     output:
-        summary="results/{dataset}/summary.csv",
-        significance="results/{dataset}/significance.csv",
-        figure="results/{dataset}/figures/ndcg_by_language.png",
+        summary=report(
+            "results/{dataset}/summary.csv",
+            caption="../report/summary.rst",
+            category="Results",
+            labels={"dataset": "{dataset}", "file": "summary"},
+        ),
+        significance=report(
+            "results/{dataset}/significance.csv",
+            caption="../report/significance.rst",
+            category="Results",
+            labels={"dataset": "{dataset}", "file": "significance"},
+        ),
+        figure=report(
+            "results/{dataset}/figures/ndcg_by_language.png",
+            caption="../report/figure.rst",
+            category="Results",
+            labels={"dataset": "{dataset}", "file": "figure"},
+        ),
         report="results/{dataset}/report.md",
     log:
         "logs/analyze_gap/{dataset}.log",

@@ -21,9 +21,10 @@ rule rerank:
         cache=rerank_cache,
     threads: 1
     resources:
-        mem_mb=4000,
-        runtime=240,
-        gpu=1,
+        **job_resources(
+            "rerank", model=["model"], data=["candidates", "queries", "collection"]
+        ),
+        cpus_per_gpu=4,
     conda:
         env("neural")
     script:

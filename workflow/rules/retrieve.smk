@@ -18,8 +18,7 @@ rule index_bm25:
         analyzer=analyzer_for,
     threads: config["bm25"]["threads"]
     resources:
-        mem_mb=4000,
-        runtime=120,
+        **job_resources("index_bm25", data=["collection"]),
     conda:
         env("retrieval")
     script:
@@ -46,8 +45,7 @@ rule retrieve_bm25:
         depth=config["bm25"]["depth"],
     threads: config["bm25"]["threads"]
     resources:
-        mem_mb=4000,
-        runtime=60,
+        **job_resources("retrieve_bm25", data=["index"]),
     conda:
         env("retrieval")
     script:

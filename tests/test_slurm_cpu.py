@@ -1,0 +1,83 @@
+"""The Slurm profile on a CPU partition: a single-node Slurm whose node has no GPUs.
+
+Marked ``slurm``: needs root and apt (or slurm-wlm and munge already installed);
+skipped with the reason otherwise. With ``device: cpu`` no rule asks for a GPU,
+and each job's memory follows the config and the sizes of its inputs
+(optical_clir.job_resources).
+"""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from conftest import ROOT, run_snakemake
+from optical_clir import job_resources as jobres
+from slurm_cluster import NO_ACCOUNTING, LocalSlurm, SlurmUnavailable, ensure_installed
+
+pytestmark = [pytest.mark.slurm, pytest.mark.slow]
+
+DATASET = "synthetic-tiny"
+PROFILE = ROOT / "profiles" / "slurm"
+
+
+@pytest.fixture(scope="module")
+def cpu_slurm(tmp_path_factory):
+    try:
+        ensure_installed()
+        cluster = LocalSlurm(tmp_path_factory.mktemp("slurm-cpu"), gpus=0)
+        cluster.start()
+    except (SlurmUnavailable, OSError, subprocess.SubprocessError) as exc:
+        pytest.skip(f"no local Slurm: {exc}")
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+def test_a_cpu_partition_refuses_a_gpu_request(cpu_slurm):
+    """The error a user met when the profile forced one GPU on every neural rule."""
+    done = cpu_slurm.run("sbatch", "--gpus=1", "--wrap", "true")
+    assert done.returncode != 0
+    assert "gres" in done.stderr.lower() or "generic resource" in done.stderr.lower()
+
+
+def test_tiny_workflow_runs_on_a_cpu_partition(cpu_slurm, tmp_path, monkeypatch):
+    monkeypatch.setenv("SLURM_CONF", cpu_slurm.env["SLURM_CONF"])
+    done = run_snakemake(
+        tmp_path,
+        "all",
+        "--profile",
+        str(PROFILE),
+        *NO_ACCOUNTING,
+        "--config",
+        "device=cpu",
+        timeout=1500,
+    )
+    assert done.returncode == 0, done.stderr[-4000:] + cpu_slurm.daemon_logs()
+    assert (tmp_path / "results" / "table.csv").exists()
+
+    jobs = cpu_slurm.jobs("%i|%T|%k|%b|%m")
+    finished = [job for job in jobs if job[1] == "COMPLETED"]
+    rules = {job[2].split("_wildcards_")[0].removeprefix("rule_") for job in finished}
+    assert {"train_teacher", "distill_ot", "rerank", "index_bm25"} <= rules, jobs
+    assert not [job for job in jobs if job[1] in ("FAILED", "CANCELLED", "TIMEOUT")]
+    # No job asked for a generic resource (a GPU).
+    assert {job[3] for job in jobs} == {"N/A"}, jobs
+
+    # The teacher's memory is the estimate from its inputs, not a constant.
+    models = tmp_path / "results" / DATASET / "models"
+    expected = jobres.mem_mb(
+        "train_teacher",
+        model_mb=jobres.path_mb([models / "encoder"]),
+        data_mb=jobres.path_mb(
+            [tmp_path / "resources" / DATASET / "en" / "triples.tsv"]
+        ),
+        device="cpu",
+    )
+    teacher = [
+        job for job in finished if job[2] == "rule_train_teacher_wildcards_teacher"
+    ]
+    assert len(teacher) == 1, jobs
+    assert teacher[0][4] == f"{expected}M", (teacher, expected)
