@@ -242,6 +242,11 @@ def test_realtext_table_and_pruned_encoder(realtext_run):
     assert set(table["lang"]) == {"en", "de", "sw"}
     assert "R@5" in table.columns and (table["n_queries"] == 12).all()
     assert "real data" in (results / "table.md").read_text()
+    # every target's teacher_en is the pivot's run (copied): the same scores
+    english = (results / "en" / "teacher_en.trec").read_text()
+    assert english and (results / "de" / "teacher_en.trec").read_text() == english
+    teacher = table[table["method"] == "teacher_en"]
+    assert teacher["nDCG@10"].nunique() == 1
     prune = json.loads((results / "models" / "encoder.prune.json").read_text())
     assert prune["pieces_before"] == 250002
     assert 1000 < prune["pieces_after"] < 20000
@@ -293,7 +298,10 @@ def test_dry_run_of_the_realtext_config_lists_every_job(tmp_path):
     assert counts["extract_bible_language"] == counts["distill_ot"] == "4"
     assert counts["index_bm25"] == counts["retrieve_bm25"] == "1"  # English only
     assert counts["copy_pivot_candidates"] == "4"
-    assert counts["rerank"] == str(3 * 4 + 1)
+    # zeroshot and optical per target, teacher_en once: the targets copy the
+    # pivot's run (the same candidates, queries, passages and model)
+    assert counts["rerank"] == str(2 * 4 + 1)
+    assert counts["copy_pivot_run"] == "4"
 
 
 def test_pruning_reads_the_text_fields_only(tmp_path):

@@ -41,8 +41,8 @@ RUN_METHODS = [*FIRST_STAGES, *NEURAL_METHODS]
 METHODS = registry.names(DATASET_METHODS)
 # Model folders under results/<dataset>/models/: a teacher per family, and per
 # family and target language a student (<prefix>-<lang>).
-TEACHERS = {f: "teacher" + registry.SUFFIX[f] for f in config["rankers"]}
-STUDENTS = {f: "optical" + registry.SUFFIX[f] for f in config["rankers"]}
+TEACHERS = {f: f"teacher{registry.SUFFIX[f]}" for f in config["rankers"]}
+STUDENTS = {f: f"optical{registry.SUFFIX[f]}" for f in config["rankers"]}
 FAMILY_OF_MODEL = {name: f for d in (TEACHERS, STUDENTS) for f, name in d.items()}
 # The first stage whose top rerank.depth every reranker reorders.
 CANDIDATES = config["rerank"]["first_stage"]
@@ -58,6 +58,13 @@ if config["source"] == "ciral":
     HUB_REVISIONS[config["ciral"]["queries_repo"]] = config["ciral"]["revision"]
 # bm25.xling_query pivot: every target language reranks the English run's candidates.
 PIVOT_CANDIDATES = config["setting"] == "xling" and config["bm25"]["xling_query"] == "pivot"
+# Rerankers that read only the pivot's queries and passages (teacher_en): with the
+# pivot's candidates, a target's run is the pivot's run, copied, not recomputed.
+PIVOT_RUNS = [
+    m.name
+    for m in DATASET_METHODS
+    if m.kind == "neural" and m.queries == "pivot" and m.passages == "pivot"
+]
 # Languages whose BM25 run is a search of their own index.
 BM25_LANGS = re.escape(PIVOT) if PIVOT_CANDIDATES else "|".join(
     re.escape(l) for l in EVAL_LANGS

@@ -29,3 +29,29 @@ rule rerank:
         env("neural")
     script:
         "../../scripts/rerank.py"
+
+
+if PIVOT_CANDIDATES and PIVOT_RUNS:
+
+    # With the pivot's candidates (bm25.xling_query: pivot), a target's teacher_en
+    # reads exactly what the pivot's does: the English query, the English
+    # originals of the same passages, the same model. Its run is a copy.
+    rule copy_pivot_run:
+        input:
+            run=f"results/{{dataset}}/{PIVOT}/{{pivot_run}}.trec",
+        output:
+            run="results/{dataset}/{target}/{pivot_run}.trec",
+        wildcard_constraints:
+            pivot_run="|".join(PIVOT_RUNS),
+        log:
+            "logs/copy_pivot_run/{dataset}/{target}/{pivot_run}.log",
+        threads: 1
+        resources:
+            mem_mb=1000,
+            runtime=10,
+        conda:
+            env("core")
+        shell:
+            "cp {input.run} {output.run} 2> {log}"
+
+    ruleorder: copy_pivot_run > rerank
