@@ -16,19 +16,17 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import sys
 import time
 from pathlib import Path
 
 import torch
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+from optical_clir.formats import read_bitext
+from optical_clir.neural.cross_encoder import load_ranker
+from optical_clir.neural.distill import OpticalLoss, set_trainable
+from optical_clir.ot import cosine_cost, ot_loss
 
-from optical_clir.formats import read_bitext  # noqa: E402
-from optical_clir.neural.cross_encoder import load_ranker  # noqa: E402
-from optical_clir.neural.distill import OpticalLoss, set_trainable  # noqa: E402
-from optical_clir.ot import cosine_cost, ot_loss  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _sync(device: torch.device) -> None:

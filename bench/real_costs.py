@@ -24,17 +24,15 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import sys
 import time
 from pathlib import Path
 
 import torch
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+from optical_clir.ot import cosine_cost, ot_loss, uniform_marginals
 
-from optical_clir.ot import cosine_cost, ot_loss, uniform_marginals  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 DEV_QUERIES = 6980
 #: CIRAL v1.0 queries per split and language (ciralproject/ciral README)

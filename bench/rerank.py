@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -28,15 +27,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
-
-from optical_clir.formats import read_collection, read_queries, read_run  # noqa: E402
-from optical_clir.neural.cross_encoder import (  # noqa: E402
+from optical_clir.formats import read_collection, read_queries, read_run
+from optical_clir.neural.cross_encoder import (
     load_ranker,
     save_ranker,
     score_pairs,
 )
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _pairs(dataset: str, lang: str, limit: int) -> list[tuple[str, str]]:

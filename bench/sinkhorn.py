@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import sys
 import time
 from pathlib import Path
 
@@ -23,10 +22,9 @@ import numpy as np
 import ot as pot
 import torch
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+from optical_clir.ot import cosine_cost, sinkhorn
 
-from optical_clir.ot import cosine_cost, sinkhorn  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _problems(batch: int, n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:

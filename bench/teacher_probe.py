@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import tempfile
 from pathlib import Path
 
@@ -26,24 +25,23 @@ import numpy as np
 import torch
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
-
-from optical_clir.formats import (  # noqa: E402
+from optical_clir.formats import (
     read_collection,
     read_queries,
     read_run,
     write_run,
 )
-from optical_clir.metrics import evaluate_run  # noqa: E402
-from optical_clir.neural.cross_encoder import (  # noqa: E402
+from optical_clir.metrics import evaluate_run
+from optical_clir.neural.cross_encoder import (
     load_ranker,
     score_pairs,
     train_teacher,
 )
-from optical_clir.neural.rerank import rerank  # noqa: E402
-from optical_clir.synthetic.benchmark import BenchmarkSpec, training_triples  # noqa: E402
-from optical_clir.synthetic.world import World  # noqa: E402
+from optical_clir.neural.rerank import rerank
+from optical_clir.synthetic.benchmark import BenchmarkSpec, training_triples
+from optical_clir.synthetic.world import World
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def main() -> None:

@@ -17,8 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from optical_clir.errors import ConfigError, InputError
-from optical_clir.formats import read_bitext, read_qrels, write_pairs
-from optical_clir.mmarco import stream_tsv
+from optical_clir.formats import read_bitext, read_qrels, stream_tsv, write_pairs
 
 logger = logging.getLogger(__name__)
 

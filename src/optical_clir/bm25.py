@@ -1,11 +1,10 @@
 """BM25 first stage with Pyserini (Lucene): indexing and batch retrieval.
 
-The analyzer is always explicit. ``whitespace`` lowercases and splits on
-non-word characters in Python (identically for passages and queries) and
-indexes pre-tokenized text with Lucene's ``WhitespaceAnalyzer``: no stemming,
-no stop words, safe for any language or script. A language code selects
-Lucene's analyzer for that language. An unknown code is rejected rather than
-silently falling back to the English analyzer, as Pyserini would.
+The analyzer is always explicit (:mod:`optical_clir.analyzers`). ``whitespace``
+lowercases and splits on non-word characters in Python (identically for
+passages and queries) and indexes pre-tokenized text with Lucene's
+``WhitespaceAnalyzer``: no stemming, no stop words, safe for any language or
+script. A language code selects Lucene's analyzer for that language.
 """
 
 from __future__ import annotations
@@ -18,20 +17,13 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
+from optical_clir.analyzers import check_analyzer
 from optical_clir.atomic import atomic_dir
 from optical_clir.formats import Run, read_collection
 from optical_clir.java_env import prepare_pyserini
 
 logger = logging.getLogger(__name__)
 
-#: Lucene analyzers that Pyserini 1.6 selects with ``-language`` / ``set_language``
-#: (measured in docs/toolchain.md), plus ``en`` (Porter stemming) and ``whitespace``.
-LUCENE_LANGUAGES = frozenset(
-    (
-        "ar bn da de es fa fi fr hi hu id it ja ko zh nl no pl pt ru sv te th tr uk en"
-    ).split()
-)
-ANALYZERS = LUCENE_LANGUAGES | {"whitespace"}
 
 _WORD = re.compile(r"\w+")
 
@@ -43,15 +35,6 @@ def pretokenize(text: str) -> str:
     'hello world 42'
     """
     return " ".join(_WORD.findall(text.lower()))
-
-
-def check_analyzer(analyzer: str) -> None:
-    """Raise ``ValueError`` unless ``analyzer`` is supported."""
-    if analyzer not in ANALYZERS:
-        raise ValueError(
-            f"unsupported BM25 analyzer '{analyzer}': use one of {sorted(ANALYZERS)}; "
-            "use 'whitespace' for languages without a Lucene analyzer"
-        )
 
 
 def build_index(

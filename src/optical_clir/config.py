@@ -14,7 +14,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-from optical_clir.bm25 import check_analyzer
+from optical_clir.analyzers import check_analyzer
 from optical_clir.errors import ConfigError
 
 

@@ -191,3 +191,18 @@ def write_run(
             rounded = {d: round(float(s), 6) for d, s in scores.items()}
             for rank, (docid, score) in enumerate(rank_items(rounded), start=1):
                 handle.write(f"{qid} Q0 {docid} {rank} {score:.6f} {tag}\n")
+
+
+def stream_tsv(path: str | Path, fields: int = 2) -> Iterator[list[str]]:
+    """Lines of a large upstream TSV, split into ``fields`` (file:line on errors)."""
+    with open(path, encoding="utf-8") as handle:
+        for number, raw in enumerate(handle, start=1):
+            line = raw.rstrip("\n").rstrip("\r")
+            if not line.strip():
+                continue
+            parts = line.split("\t", fields - 1)
+            if len(parts) != fields:
+                raise InputError(
+                    path, f"expected {fields} tab-separated fields", number
+                )
+            yield parts

@@ -30,6 +30,7 @@ from optical_clir.errors import InputError
 from optical_clir.formats import (
     read_qrels,
     read_queries,
+    stream_tsv,
     write_pairs,
     write_qrels,
     write_triples,
@@ -104,21 +105,6 @@ def pivot_files() -> dict[str, str]:
 def language_files(code: str) -> dict[str, str]:
     """Repo paths a target language needs (besides the pivot's)."""
     return {"collection": collection_file(code), "queries": dev_queries_file(code)}
-
-
-def stream_tsv(path: str | Path, fields: int = 2) -> Iterator[list[str]]:
-    """Lines of a large upstream TSV, split into ``fields`` (file:line on errors)."""
-    with open(path, encoding="utf-8") as handle:
-        for number, raw in enumerate(handle, start=1):
-            line = raw.rstrip("\n").rstrip("\r")
-            if not line.strip():
-                continue
-            parts = line.split("\t", fields - 1)
-            if len(parts) != fields:
-                raise InputError(
-                    path, f"expected {fields} tab-separated fields", number
-                )
-            yield parts
 
 
 def select_queries(
