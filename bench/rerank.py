@@ -37,9 +37,12 @@ from optical_clir.neural.cross_encoder import (
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _pairs(dataset: str, lang: str, limit: int) -> list[tuple[str, str]]:
+def candidate_pairs(dataset: str, lang: str, limit: int) -> list[tuple[str, str]]:
+    """The first ``limit`` (English query, passage) pairs of a language's BM25
+    candidates (the pivot's run where the language has none of its own)."""
     res = ROOT / "resources" / dataset / lang
-    run = read_run(ROOT / "results" / dataset / lang / "bm25.trec")
+    first = lang if (ROOT / "results" / dataset / lang / "bm25.trec").exists() else "en"
+    run = read_run(ROOT / "results" / dataset / first / "bm25.trec")
     queries = read_queries(res / "queries_en.tsv")
     docs = read_collection(res / "collection.tsv")
     pairs = [(queries[q], docs[d]) for q, hits in run.items() for d in hits]
@@ -64,7 +67,7 @@ def main() -> None:
 
     torch.set_num_threads(args.threads)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    pairs = _pairs(args.dataset, args.lang, args.pairs)
+    pairs = candidate_pairs(args.dataset, args.lang, args.pairs)
     scratch = tempfile.TemporaryDirectory()
     torch.manual_seed(0)
     path = Path(scratch.name) / "cls"

@@ -23,22 +23,11 @@ import time
 from pathlib import Path
 
 import torch
+from rerank import candidate_pairs  # bench/rerank.py: the same candidate pairs
 
-from optical_clir.formats import read_collection, read_queries, read_run
 from optical_clir.neural.cross_encoder import load_ranker, score_pairs
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def candidate_pairs(dataset: str, lang: str, limit: int) -> list[tuple[str, str]]:
-    """The first ``limit`` (English query, passage) pairs of the BM25 candidates."""
-    res = ROOT / "resources" / dataset / lang
-    first = lang if (ROOT / "results" / dataset / lang / "bm25.trec").exists() else "en"
-    run = read_run(ROOT / "results" / dataset / first / "bm25.trec")
-    queries = read_queries(res / "queries_en.tsv")
-    docs = read_collection(res / "collection.tsv")
-    pairs = [(queries[q], docs[d]) for q, hits in run.items() for d in hits]
-    return pairs[:limit]
 
 
 def main() -> None:

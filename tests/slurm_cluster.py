@@ -275,3 +275,20 @@ class LocalSlurm:
         for path in self._written:
             path.unlink(missing_ok=True)
         self._written.clear()
+
+
+def cluster_or_skip(root: Path, **spec):
+    """A started :class:`LocalSlurm` for a pytest fixture (``yield from``), or a
+    skip with the reason where Slurm cannot run here; stopped afterwards."""
+    import pytest
+
+    try:
+        ensure_installed()
+        cluster = LocalSlurm(root, **spec)
+        cluster.start()
+    except (SlurmUnavailable, OSError, subprocess.SubprocessError) as exc:
+        pytest.skip(f"no local Slurm: {exc}")
+    try:
+        yield cluster
+    finally:
+        cluster.stop()

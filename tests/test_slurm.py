@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from conftest import ROOT, SNAKEMAKE, TINY, run_snakemake
-from slurm_cluster import NO_ACCOUNTING, LocalSlurm, SlurmUnavailable, ensure_installed
+from slurm_cluster import NO_ACCOUNTING, LocalSlurm, cluster_or_skip
 
 pytestmark = [pytest.mark.slurm, pytest.mark.slow]
 
@@ -30,16 +30,7 @@ ON_CPU = "no CUDA device found: running this GPU stage on the CPU"
 
 @pytest.fixture(scope="module")
 def slurm(tmp_path_factory):
-    try:
-        ensure_installed()
-        cluster = LocalSlurm(tmp_path_factory.mktemp("slurm"))
-        cluster.start()
-    except (SlurmUnavailable, OSError, subprocess.SubprocessError) as exc:
-        pytest.skip(f"no local Slurm: {exc}")
-    try:
-        yield cluster
-    finally:
-        cluster.stop()
+    yield from cluster_or_skip(tmp_path_factory.mktemp("slurm"))
 
 
 def _slurm_env(cluster: LocalSlurm, monkeypatch) -> None:

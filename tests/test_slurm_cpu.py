@@ -8,13 +8,11 @@ and each job's memory follows the config and the sizes of its inputs
 
 from __future__ import annotations
 
-import subprocess
-
 import pytest
 
 from conftest import ROOT, run_snakemake
 from optical_clir import job_resources as jobres
-from slurm_cluster import NO_ACCOUNTING, LocalSlurm, SlurmUnavailable, ensure_installed
+from slurm_cluster import NO_ACCOUNTING, cluster_or_skip
 
 pytestmark = [pytest.mark.slurm, pytest.mark.slow]
 
@@ -24,16 +22,7 @@ PROFILE = ROOT / "profiles" / "slurm"
 
 @pytest.fixture(scope="module")
 def cpu_slurm(tmp_path_factory):
-    try:
-        ensure_installed()
-        cluster = LocalSlurm(tmp_path_factory.mktemp("slurm-cpu"), gpus=0)
-        cluster.start()
-    except (SlurmUnavailable, OSError, subprocess.SubprocessError) as exc:
-        pytest.skip(f"no local Slurm: {exc}")
-    try:
-        yield cluster
-    finally:
-        cluster.stop()
+    yield from cluster_or_skip(tmp_path_factory.mktemp("slurm-cpu"), gpus=0)
 
 
 def test_a_cpu_partition_refuses_a_gpu_request(cpu_slurm):
