@@ -1,7 +1,7 @@
 """Benchmark: Lucene BM25 through Pyserini against bm25s, on synthetic collections.
 
 For each collection size, this script generates the synthetic English pivot
-(``optical_clir.synthetic``), then measures, each engine in its own child process
+(``optical_clir.data.synthetic``), then measures, each engine in its own child process
 so that peak memory (the worker's own ``VmHWM``) is per engine and phase:
 
 - indexing throughput (passages/s; Pyserini: Lucene ``IndexCollection`` with the
@@ -37,8 +37,8 @@ K1, B, DEPTH = 0.82, 0.68, 100
 
 
 def _generate(root: Path, passages: int, queries: int, seed: int) -> dict[str, Path]:
-    from optical_clir.synthetic.benchmark import BenchmarkSpec, generate_pivot
-    from optical_clir.synthetic.world import WorldSpec
+    from optical_clir.data.synthetic.benchmark import BenchmarkSpec, generate_pivot
+    from optical_clir.data.synthetic.world import WorldSpec
 
     out = {
         k: root / f"{k}.tsv"
@@ -158,8 +158,8 @@ def _overlap(a: dict, b: dict, k: int = 10) -> float:
 
 
 def _bench_size(size: int, queries: int, repeats: int, seed: int) -> dict:
+    from optical_clir.evaluate.metrics import evaluate_run
     from optical_clir.formats import read_run
-    from optical_clir.metrics import evaluate_run
 
     with tempfile.TemporaryDirectory(prefix=f"bm25-{size}-") as tmp:
         work = Path(tmp)

@@ -21,9 +21,9 @@ from pathlib import Path
 
 import torch
 
+from optical_clir.distill import OpticalLoss, set_trainable
 from optical_clir.formats import read_bitext
-from optical_clir.neural.cross_encoder import load_ranker
-from optical_clir.neural.distill import OpticalLoss, set_trainable
+from optical_clir.models.cross_encoder import load_ranker
 from optical_clir.ot import cosine_cost, ot_loss
 
 ROOT = Path(__file__).resolve().parents[1]

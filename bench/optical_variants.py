@@ -34,13 +34,13 @@ import pandas as pd
 import torch
 import yaml
 
-from optical_clir.analysis import holm, randomization_test
 from optical_clir.config import validate_config
+from optical_clir.distill import distill
+from optical_clir.evaluate.analysis import holm, randomization_test
+from optical_clir.evaluate.metrics import evaluate_run
 from optical_clir.formats import read_collection, read_queries, read_run, write_run
-from optical_clir.metrics import evaluate_run
-from optical_clir.neural.cross_encoder import train_teacher
-from optical_clir.neural.distill import distill
-from optical_clir.neural.rerank import rerank
+from optical_clir.models.cross_encoder import train_teacher
+from optical_clir.rerank import rerank
 
 ROOT = Path(__file__).resolve().parents[1]
 CPU = torch.device("cpu")
@@ -89,7 +89,6 @@ def run_variants(args, config: dict) -> dict:
             config["rerank"]["batch_size"],
             config["rerank"]["max_length"],
             CPU,
-            work / f"cache.{tag}.{lang}.tsv",
         )
         return ndcg_per_query(run, resources, lang, work, depth)
 

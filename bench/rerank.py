@@ -28,7 +28,7 @@ import numpy as np
 import torch
 
 from optical_clir.formats import read_collection, read_queries, read_run
-from optical_clir.neural.cross_encoder import (
+from optical_clir.models.cross_encoder import (
     load_ranker,
     save_ranker,
     score_pairs,

@@ -25,7 +25,7 @@ from pathlib import Path
 import torch
 from rerank import candidate_pairs  # bench/rerank.py: the same candidate pairs
 
-from optical_clir.neural.cross_encoder import load_ranker, score_pairs
+from optical_clir.models.cross_encoder import load_ranker, score_pairs
 
 ROOT = Path(__file__).resolve().parents[1]
 

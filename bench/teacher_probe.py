@@ -25,21 +25,21 @@ import numpy as np
 import torch
 import yaml
 
+from optical_clir.data.synthetic.benchmark import BenchmarkSpec, training_triples
+from optical_clir.data.synthetic.world import World
+from optical_clir.evaluate.metrics import evaluate_run
 from optical_clir.formats import (
     read_collection,
     read_queries,
     read_run,
     write_run,
 )
-from optical_clir.metrics import evaluate_run
-from optical_clir.neural.cross_encoder import (
+from optical_clir.models.cross_encoder import (
     load_ranker,
     score_pairs,
     train_teacher,
 )
-from optical_clir.neural.rerank import rerank
-from optical_clir.synthetic.benchmark import BenchmarkSpec, training_triples
-from optical_clir.synthetic.world import World
+from optical_clir.rerank import rerank
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -96,7 +96,6 @@ def main() -> None:
             64,
             length,
             cpu,
-            Path(tmp) / "scores.tsv",
         )
         write_run(Path(tmp) / "run.trec", reranked, tag="probe")
         metrics, _ = evaluate_run(

@@ -1,7 +1,7 @@
 import _libpath  # noqa: F401  (puts src/ on sys.path)
 
 from optical_clir.logs import script_logging
-from optical_clir.stages import compare_reference
+from optical_clir.stages.evaluate import compare_reference
 
 with script_logging(snakemake.log[0]):
     compare_reference(

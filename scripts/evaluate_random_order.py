@@ -1,7 +1,7 @@
 import _libpath  # noqa: F401  (puts src/ on sys.path)
 
 from optical_clir.logs import script_logging
-from optical_clir.stages import evaluate_random_order
+from optical_clir.stages.evaluate import evaluate_random_order
 
 with script_logging(snakemake.log[0]):
     evaluate_random_order(

@@ -1,16 +1,16 @@
 import _libpath  # noqa: F401  (puts src/ on sys.path)
 
 from optical_clir.logs import script_logging
-from optical_clir.stages import evaluate
+from optical_clir.stages.evaluate import evaluate_run
 
-with script_logging(snakemake.log[0]):  # noqa: F821
-    evaluate(
-        snakemake.input.run,  # noqa: F821
-        snakemake.input.qrels,  # noqa: F821
-        snakemake.input.queries,  # noqa: F821
-        snakemake.params.labels,  # noqa: F821
-        snakemake.output.metrics,  # noqa: F821
-        snakemake.output.per_query,  # noqa: F821
-        recall_depth=snakemake.params.recall_depth,  # noqa: F821
-        measures=snakemake.params.measures,  # noqa: F821
+with script_logging(snakemake.log[0]):
+    evaluate_run(
+        run=snakemake.input.run,
+        qrels=snakemake.input.qrels,
+        queries=snakemake.input.queries,
+        labels=snakemake.params.labels,
+        metrics_out=snakemake.output.metrics,
+        per_query_out=snakemake.output.per_query,
+        recall_depth=snakemake.params.recall_depth,
+        measures=snakemake.params.measures,
     )

@@ -1,13 +1,13 @@
 import _libpath  # noqa: F401  (puts src/ on sys.path)
 
-from optical_clir.data_stages import fetch
 from optical_clir.logs import script_logging
+from optical_clir.stages.data import fetch_hub_file
 
-with script_logging(snakemake.log[0]):  # noqa: F821
-    fetch(
-        snakemake.params.repo,  # noqa: F821
-        snakemake.wildcards.path,  # noqa: F821
-        snakemake.params.revision,  # noqa: F821
-        snakemake.params.root,  # noqa: F821
-        snakemake.output.manifest,  # noqa: F821
+with script_logging(snakemake.log[0]):
+    fetch_hub_file(
+        repo=snakemake.params.repo,
+        path=snakemake.wildcards.path,
+        revision=snakemake.params.revision,
+        root=snakemake.params.root,
+        manifest=snakemake.output.manifest,
     )

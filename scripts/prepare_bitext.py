@@ -1,12 +1,12 @@
 import _libpath  # noqa: F401  (puts src/ on sys.path)
 
-from optical_clir.data_stages import make_bitext
 from optical_clir.logs import script_logging
+from optical_clir.stages.data import prepare_bitext
 
-with script_logging(snakemake.log[0]):  # noqa: F821
-    make_bitext(
-        snakemake.params.language,  # noqa: F821
-        dict(snakemake.input.items()),  # noqa: F821
-        snakemake.params.seed,  # noqa: F821
-        snakemake.output.bitext,  # noqa: F821
+with script_logging(snakemake.log[0]):
+    prepare_bitext(
+        language=snakemake.params.language,
+        inputs=dict(snakemake.input.items()),
+        seed=snakemake.params.seed,
+        out=snakemake.output.bitext,
     )

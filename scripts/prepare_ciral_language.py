@@ -1,7 +1,7 @@
 import _libpath  # noqa: F401  (puts src/ on sys.path)
 
-from optical_clir.data_stages import prepare_ciral_language
 from optical_clir.logs import script_logging
+from optical_clir.stages.data import prepare_ciral_language
 
 with script_logging(snakemake.log[0]):
     prepare_ciral_language(

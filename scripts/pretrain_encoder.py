@@ -1,18 +1,18 @@
 import _libpath  # noqa: F401  (puts src/ on sys.path)
 
 from optical_clir.logs import script_logging
-from optical_clir.neural.stages import pretrain
+from optical_clir.stages.train import pretrain_encoder
 
 with script_logging(snakemake.log[0]):
-    pretrain(
-        snakemake.input.tokenizer,
-        list(snakemake.input.corpora),
-        snakemake.params.model,
-        snakemake.params.seed,
-        snakemake.params.device,
-        snakemake.params.precision,
-        snakemake.threads,
-        snakemake.output.model,
-        snakemake.params.checkpoints,
-        snakemake.output.stats,
+    pretrain_encoder(
+        tokenizer=snakemake.input.tokenizer,
+        corpora=list(snakemake.input.corpora),
+        model=snakemake.params.model,
+        seed=snakemake.params.seed,
+        device=snakemake.params.device,
+        precision=snakemake.params.precision,
+        threads=snakemake.threads,
+        out=snakemake.output.model,
+        checkpoints=snakemake.params.checkpoints,
+        stats=snakemake.output.stats,
     )

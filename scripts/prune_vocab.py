@@ -1,7 +1,7 @@
 import _libpath  # noqa: F401  (puts src/ on sys.path)
 
-from optical_clir.data_stages import prune_vocab
 from optical_clir.logs import script_logging
+from optical_clir.stages.train import prune_vocab
 
 with script_logging(snakemake.log[0]):
     prune_vocab(

@@ -1,19 +1,19 @@
 import _libpath  # noqa: F401  (puts src/ on sys.path)
 
 from optical_clir.logs import script_logging
-from optical_clir.neural.stages import teacher
+from optical_clir.stages.train import train_teacher
 
 with script_logging(snakemake.log[0]):
-    teacher(
-        snakemake.input.encoder,
-        snakemake.input.triples,
-        snakemake.params.teacher,
-        snakemake.params.seed,
-        snakemake.params.device,
-        snakemake.params.precision,
-        snakemake.threads,
-        snakemake.output.model,
-        snakemake.params.checkpoints,
-        snakemake.output.stats,
+    train_teacher(
+        encoder=snakemake.input.encoder,
+        triples=snakemake.input.triples,
+        teacher=snakemake.params.teacher,
         family=snakemake.params.family,
+        seed=snakemake.params.seed,
+        device=snakemake.params.device,
+        precision=snakemake.params.precision,
+        threads=snakemake.threads,
+        out=snakemake.output.model,
+        checkpoints=snakemake.params.checkpoints,
+        stats=snakemake.output.stats,
     )

@@ -17,7 +17,7 @@ import random
 from pathlib import Path
 
 from mmarco_fixture import WORDS, translate
-from optical_clir.ciral import NAMES
+from optical_clir.data.ciral import NAMES
 
 PASSAGES = 40
 QUERIES = 8

@@ -16,7 +16,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from optical_clir.mmarco import NAMES
+from optical_clir.data.mmarco import NAMES
 
 WORDS = (
     "river bank money loan water fish boat bridge city train station music "

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from optical_clir.analysis import (
+from optical_clir.evaluate.analysis import (
     bootstrap_ci,
     holm,
     randomization_test,
@@ -101,7 +101,7 @@ def test_share_closed_is_undefined_without_a_transfer_gap():
 
 
 def test_findings_read_the_numbers():
-    from optical_clir.report import findings
+    from optical_clir.evaluate.report import findings
 
     lines = findings(summary(_table()), pd.DataFrame(), 0.05)
     # zero-shot keeps 0.31 / 0.51 (high) and 0.10 / 0.50 (low) of teacher_en

@@ -16,7 +16,7 @@ from ciral_fixture import write_ciral
 from conftest import ROOT, run_snakemake
 from hf_server import FakeHub
 from mmarco_fixture import write_repo, write_tiny_bert
-from optical_clir import ciral
+from optical_clir.data import ciral
 from optical_clir.errors import InputError
 from optical_clir.formats import read_qrels, read_queries, read_run
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import torch
 from transformers import BertConfig
 
-from optical_clir.neural.late_interaction import BertLateInteraction
-from optical_clir.neural.scorers import (
+from optical_clir.models.late_interaction import BertLateInteraction
+from optical_clir.models.scorers import (
     CrossEncoderScorer,
     LateInteractionScorer,
     scorer_for,

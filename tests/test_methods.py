@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from optical_clir import methods
-from optical_clir.report import COLORS
-from optical_clir.table import METHOD_ORDER
+from optical_clir.evaluate.report import COLORS
+from optical_clir.evaluate.table import METHOD_ORDER
 
 
 def test_a_dataset_without_translations_gets_the_english_teacher():

@@ -7,8 +7,8 @@ import pytest
 
 import trec_eval_ref
 from optical_clir.errors import InputError
+from optical_clir.evaluate.metrics import MEASURES, evaluate_run
 from optical_clir.formats import read_qrels, read_run, write_qrels, write_run
-from optical_clir.metrics import MEASURES, evaluate_run
 
 
 def _fixture(tmp_path, seed=0, n_queries=25, n_docs=300):
@@ -88,7 +88,7 @@ def test_query_without_qrels_names_line(tmp_path):
 def test_expected_random_order_equals_the_mean_over_every_permutation(qrels):
     import itertools
 
-    from optical_clir.metrics import expected_random
+    from optical_clir.evaluate.metrics import expected_random
 
     candidates = {d: float(10 - i) for i, d in enumerate("abcdefg")}
     depth = 6  # "g" is beyond the rerank depth
@@ -175,7 +175,7 @@ def test_every_trec_eval_measure_equals_pytrec_eval_directly(tmp_path):
 
 @pytest.mark.parametrize("bad", ["MRR@10", "nDCG", "ERR@20"])
 def test_an_unsupported_measure_is_named(bad):
-    from optical_clir.metrics import resolve_names
+    from optical_clir.evaluate.metrics import resolve_names
 
     with pytest.raises(ValueError, match=f"'{bad}' is not supported"):
         resolve_names(["nDCG@10", bad], 100)

@@ -18,7 +18,7 @@ import pytest
 from conftest import ROOT, run_snakemake
 from hf_server import FakeHub
 from mmarco_fixture import translate, write_repo, write_tiny_bert
-from optical_clir.bitext import align_sentences, split_sentences
+from optical_clir.data.bitext import align_sentences, split_sentences
 from optical_clir.formats import read_bitext, read_collection, read_qrels, read_queries
 
 CONFIG = ROOT / "tests" / "config" / "mmarco_tiny.yaml"
@@ -159,7 +159,7 @@ def test_cut_download_resumes_with_a_range_request(tmp_path):
     env = _env("", tmp_path)
     code = (
         "import json, sys; sys.path.insert(0, sys.argv[1]);"
-        "from optical_clir.hub import fetch_file;"
+        "from optical_clir.data.hub import fetch_file;"
         "entry = fetch_file('unicamp-dl/mmarco', 'data/big.tsv', sys.argv[2]);"
         "print(json.dumps(entry))"
     )
@@ -292,5 +292,5 @@ def test_mono_setting_on_the_real_path(real_run, tmp_path):
         env=_env("http://127.0.0.1:9", work),
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    cache = work / "results" / DATASET / "hi" / "cache" / "zeroshot.scores.tsv"
-    assert f"{DATASET}/hi/queries.tsv|" in cache.read_text().splitlines()[0]
+    log = work / "logs" / "rerank" / DATASET / "hi" / "zeroshot.log"
+    assert f"queries resources/{DATASET}/hi/queries.tsv," in log.read_text()

@@ -16,18 +16,18 @@ from transformers import (
     RobertaConfig,
 )
 
-from optical_clir.neural import checkpoint
-from optical_clir.neural.cross_encoder import (
+from optical_clir.distill import OpticalLoss, distill, resolve_layers
+from optical_clir.models import checkpoint
+from optical_clir.models.cross_encoder import (
     load_ranker,
     save_ranker,
     score_pairs,
     tie_query_key,
     train_teacher,
 )
-from optical_clir.neural.distill import OpticalLoss, distill, resolve_layers
-from optical_clir.neural.encoder import _canonical_order, train_tokenizer
-from optical_clir.neural.max_pool_ranker import BertMaxPoolRanker
-from optical_clir.neural.rerank import rerank
+from optical_clir.models.encoder import _canonical_order, train_tokenizer
+from optical_clir.models.max_pool_ranker import BertMaxPoolRanker
+from optical_clir.rerank import rerank
 
 CPU = torch.device("cpu")
 WORDS = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu".split()
@@ -180,7 +180,7 @@ def test_killed_distillation_resumes_to_the_same_weights(ranker_dir, bitext, tmp
     straight = tmp_path / "straight"
     distill(ranker_dir, bitext, DISTILL, straight, tmp_path / "ck1", 3, CPU)
 
-    import optical_clir.neural.distill as module
+    import optical_clir.distill as module
 
     original = module.OpticalLoss.__call__
     calls = {"n": 0}
@@ -278,29 +278,36 @@ def test_teacher_learns_english_triples(pooling, ranker_dir, tmp_path):
     assert type(load_ranker(tmp_path / "t")[0]).__name__ == expected[pooling]
 
 
-def test_rerank_cache_avoids_rescoring(ranker_dir, tmp_path, caplog):
+def test_rerank_scores_each_querys_top_depth(ranker_dir):
     queries = {"q1": "alpha beta", "q2": "gamma"}
     collection = {str(i): _sentence(i) for i in range(12)}
     run = {q: {str(i): float(12 - i) for i in range(12)} for q in queries}
-    kwargs = dict(
-        depth=5, batch_size=4, max_length=64, device=CPU, cache=tmp_path / "c.tsv"
+    out = rerank(
+        run,
+        queries,
+        collection,
+        ranker_dir,
+        depth=5,
+        batch_size=4,
+        max_length=64,
+        device=CPU,
     )
-    caplog.set_level(logging.INFO, logger="optical_clir.neural.rerank")
-    first = rerank(run, queries, collection, ranker_dir, **kwargs)
-    assert all(len(d) == 5 for d in first.values())
-    assert "0 from the cache, 10 to score" in caplog.text
-    caplog.clear()
-    second = rerank(run, queries, collection, ranker_dir, **kwargs)
-    assert "10 from the cache, 0 to score" in caplog.text
-    assert first == second
+    assert {q: sorted(d) for q, d in out.items()} == {
+        q: sorted(str(i) for i in range(5)) for q in queries
+    }
+    model, tokenizer = load_ranker(ranker_dir)
+    pairs = [(queries[q], collection[d]) for q in queries for d in sorted(out[q])]
+    direct = score_pairs(model, tokenizer, pairs, 4, 64, CPU)
+    got = [out[q][d] for q in queries for d in sorted(out[q])]
+    assert got == pytest.approx([float(s) for s in direct], abs=1e-6)
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="tests the machine without a GPU")
 @pytest.mark.parametrize("preference", ["auto", "cuda"])
 def test_gpu_stage_on_a_cpu_machine_says_so(preference, caplog):
-    from optical_clir.neural.runtime import pick_device
+    from optical_clir.models.runtime import pick_device
 
-    with caplog.at_level(logging.WARNING, logger="optical_clir.neural.runtime"):
+    with caplog.at_level(logging.WARNING, logger="optical_clir.models.runtime"):
         assert pick_device(preference) == torch.device("cpu")
     assert "no CUDA device found: running this GPU stage on the CPU" in caplog.text
 
@@ -378,7 +385,7 @@ def test_lower_layer_distillation_moves_only_embeddings_and_lower_layers(
 
 
 def test_truncated_forward_gives_the_full_models_states(ranker_dir):
-    from optical_clir.neural.freezing import first_layers
+    from optical_clir.models.freezing import first_layers
 
     model, tokenizer = load_ranker(ranker_dir)
     enc = tokenizer(["alpha beta gamma"], return_tensors="pt")
@@ -397,7 +404,7 @@ def test_truncated_forward_gives_the_full_models_states(ranker_dir):
 
 def test_collapse_guard_watches_and_stops(ranker_dir, bitext, tmp_path, caplog):
     from optical_clir.formats import read_bitext
-    from optical_clir.neural.collapse import CollapseGuard
+    from optical_clir.models.collapse import CollapseGuard
 
     teacher, tokenizer = load_ranker(ranker_dir)
     student, _ = load_ranker(ranker_dir)
@@ -417,7 +424,7 @@ def test_collapse_guard_watches_and_stops(ranker_dir, bitext, tmp_path, caplog):
     original = {k: v.clone() for k, v in student.state_dict().items()}
     with torch.no_grad():
         student.get_input_embeddings().weight.mul_(0.5)
-    caplog.set_level(logging.WARNING, logger="optical_clir.neural.collapse")
+    caplog.set_level(logging.WARNING, logger="optical_clir.models.collapse")
     assert guard(2) is True  # ratio below 2.0: restore and stop
     assert "fell to" in caplog.text
     for key, value in student.state_dict().items():
@@ -448,7 +455,7 @@ def test_distillation_records_the_heldout_gap(ranker_dir, bitext, tmp_path):
 
 
 def test_bitext_is_capped_at_the_budget():
-    from optical_clir.neural.distill import cap_pairs
+    from optical_clir.distill import cap_pairs
 
     pairs = [(str(i), str(i)) for i in range(100)]
     capped = cap_pairs(pairs, 30, seed=1, source="b.tsv")
@@ -458,7 +465,7 @@ def test_bitext_is_capped_at_the_budget():
 
 
 def test_short_runs_log_their_loss(ranker_dir, bitext, tmp_path):
-    from optical_clir.neural.trainer import TrainSpec
+    from optical_clir.models.trainer import TrainSpec
 
     assert (
         TrainSpec.from_config({"steps": 20, "lr": 1, "checkpoint_every": 5}).log_every
@@ -503,7 +510,6 @@ def test_a_query_longer_than_max_length_fails_up_front(ranker_dir, tmp_path):
             batch_size=4,
             max_length=24,
             device=CPU,
-            cache=tmp_path / "c.tsv",
             paths={"queries": "queries.tsv"},
         )
 
@@ -522,7 +528,6 @@ def test_rerank_refuses_candidates_missing_from_the_collection(ranker_dir, tmp_p
             batch_size=4,
             max_length=32,
             device=CPU,
-            cache=tmp_path / "c.tsv",
             paths={"collection": "en/collection.tsv", "candidates": "bm25.trec"},
         )
     assert not (tmp_path / "c.tsv").exists()  # nothing scored
@@ -531,7 +536,7 @@ def test_rerank_refuses_candidates_missing_from_the_collection(ranker_dir, tmp_p
 def test_pruned_wordpiece_encoder_segments_as_before(ranker_dir, tmp_path):
     from transformers import AutoModel, AutoTokenizer
 
-    from optical_clir.neural.prune import prune_encoder
+    from optical_clir.models.prune import prune_encoder
 
     texts = [_sentence(i) for i in range(5)] + ["alpha gamma", _foreign(_sentence(2))]
     stats = prune_encoder(ranker_dir, texts, tmp_path / "p")
@@ -576,8 +581,8 @@ def test_english_anchor_is_zero_for_the_teacher_itself(ranker_dir, bitext):
 
 
 def test_pivot_rows_stay_the_teachers(ranker_dir, bitext, tmp_path):
+    from optical_clir.distill import pivot_rows
     from optical_clir.formats import read_bitext
-    from optical_clir.neural.distill import pivot_rows
 
     params = {
         **DISTILL,

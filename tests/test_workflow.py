@@ -10,9 +10,9 @@ import yaml
 
 import trec_eval_ref
 from conftest import TINY, run_snakemake
+from optical_clir.evaluate.metrics import measures
+from optical_clir.evaluate.table import ID_COLUMNS
 from optical_clir.formats import read_qrels, read_queries, read_run
-from optical_clir.metrics import measures
-from optical_clir.table import ID_COLUMNS
 
 pytestmark = pytest.mark.slow
 DATASET = "synthetic-tiny"
@@ -249,9 +249,9 @@ def test_mono_setting_reranks_with_target_queries(copy_of_tiny):
     target = f"results/{DATASET}/okhali/zeroshot.trec"
     done = run_snakemake(work, target, "--config", "setting=mono")
     assert done.returncode == 0, done.stderr[-3000:]
-    cache = work / "results" / DATASET / "okhali" / "cache" / "zeroshot.scores.tsv"
-    header = cache.read_text().splitlines()[0]
-    assert f"{DATASET}/okhali/queries.tsv|" in header  # translated, not queries_en
+    log = work / "logs" / "rerank" / DATASET / "okhali" / "zeroshot.log"
+    # translated queries, not queries_en
+    assert f"queries resources/{DATASET}/okhali/queries.tsv," in log.read_text()
     table = run_snakemake(work, "results/table.csv", "--config", "setting=mono")
     assert table.returncode == 0, table.stderr[-3000:]
     assert set(pd.read_csv(work / "results" / "table.csv")["setting"]) == {"mono"}
@@ -322,7 +322,7 @@ def test_local_data_with_other_passage_ids_fails_up_front(tiny_workflow, tmp_pat
 
 
 def test_random_order_reference_is_exact_and_below_the_rankers(tiny_workflow):
-    from optical_clir.metrics import expected_random
+    from optical_clir.evaluate.metrics import expected_random
 
     table = pd.read_csv(tiny_workflow / RESULTS / "table.csv")
     table = table.set_index(["lang", "method"])

@@ -155,7 +155,7 @@ def validate_config(
             raise ConfigError(
                 "synthetic.passage_words", "the minimum exceeds the maximum", source
             )
-    from optical_clir.metrics import resolve_names
+    from optical_clir.evaluate.metrics import resolve_names
 
     try:
         resolve_names(config["measures"], config["rerank"]["depth"])
@@ -204,7 +204,7 @@ def validate_config(
 
 def _check_ciral(config: Mapping, source: str) -> None:
     """CIRAL: its four languages, an external bitext each, English queries."""
-    from optical_clir import ciral
+    from optical_clir.data import ciral
 
     for i, lang in enumerate(config["languages"]):
         if lang["name"] not in ciral.NAMES:
@@ -227,7 +227,7 @@ def _check_ciral(config: Mapping, source: str) -> None:
 
 def _check_bible(config: Mapping, source: str) -> None:
     """The real-text tier: no reserved data, disjoint books, no translated query."""
-    from optical_clir import bible
+    from optical_clir.data import bible
 
     bible.check_params(
         config["bible"], [lang["name"] for lang in config["languages"]], source
@@ -256,7 +256,7 @@ def _check_bible(config: Mapping, source: str) -> None:
 
 def _check_real_data(config: Mapping, source: str) -> None:
     """Checks of the real-data sources (mMARCO codes, encoder, external bitext)."""
-    from optical_clir.mmarco import NAMES
+    from optical_clir.data.mmarco import NAMES
 
     for i, lang in enumerate(config["languages"]):
         bitext = lang.get("bitext")

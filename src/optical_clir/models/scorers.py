@@ -1,13 +1,13 @@
 """How a ranker family turns (query, passage) pairs into model inputs.
 
 Both families implement :class:`PairScorer`; training (the teacher's pairwise
-loss) and reranking (:func:`optical_clir.neural.cross_encoder.score_pairs`) call
+loss) and reranking (:func:`optical_clir.models.cross_encoder.score_pairs`) call
 it, so a family is added here and in its model class only.
 
 - ``cross_encoder``: ``[CLS] query [SEP] passage [SEP]`` in one sequence,
   truncated on the passage side.
 - ``late_interaction``: the query and the passage tokenised apart
-  (:class:`~optical_clir.neural.late_interaction.BertLateInteraction`).
+  (:class:`~optical_clir.models.late_interaction.BertLateInteraction`).
 """
 
 from __future__ import annotations
@@ -91,7 +91,7 @@ class LateInteractionScorer:
 
 def scorer_for(model) -> PairScorer:
     """The scorer of a loaded ranker, by its class."""
-    from optical_clir.neural.late_interaction import BertLateInteraction
+    from optical_clir.models.late_interaction import BertLateInteraction
 
     if isinstance(model, BertLateInteraction):
         return LateInteractionScorer()

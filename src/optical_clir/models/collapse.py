@@ -26,12 +26,12 @@ logger = logging.getLogger(__name__)
 
 
 class CollapseGuard:
-    """Training callback (see :func:`optical_clir.neural.trainer.train`).
+    """Training callback (see :func:`optical_clir.models.trainer.train`).
 
     Parameters
     ----------
     loss:
-        The :class:`~optical_clir.neural.distill.OpticalLoss` being minimised; its
+        The :class:`~optical_clir.distill.OpticalLoss` being minimised; its
         ``pair_costs`` gives one cost per pair and its ``student`` is watched.
     heldout:
         (english, foreign) pairs never trained on (at least 2).

@@ -23,17 +23,17 @@ import torch
 
 from optical_clir.fingerprint import fingerprint
 from optical_clir.formats import read_bitext
-from optical_clir.neural.collapse import CollapseGuard
-from optical_clir.neural.cross_encoder import load_ranker, save_ranker
-from optical_clir.neural.freezing import (
+from optical_clir.models.collapse import CollapseGuard
+from optical_clir.models.cross_encoder import load_ranker, save_ranker
+from optical_clir.models.freezing import (
     first_layers,
     freeze_rows,
     train_only_embeddings,
     train_only_lower,
     transformer_layers,
 )
-from optical_clir.neural.runtime import set_seed
-from optical_clir.neural.trainer import TrainSpec, train
+from optical_clir.models.runtime import set_seed
+from optical_clir.models.trainer import TrainSpec, train
 from optical_clir.ot import cosine_cost, ot_loss, uniform_marginals, weighted_marginals
 
 logger = logging.getLogger(__name__)

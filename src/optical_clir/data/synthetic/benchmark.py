@@ -20,6 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from optical_clir.atomic import atomic_open
+from optical_clir.data.synthetic.language import LanguageSpec, SyntheticLanguage
+from optical_clir.data.synthetic.rng import stream
+from optical_clir.data.synthetic.world import Passage, World, WorldSpec
 from optical_clir.formats import (
     read_collection,
     read_qrels,
@@ -28,9 +31,6 @@ from optical_clir.formats import (
     write_qrels,
     write_triples,
 )
-from optical_clir.synthetic.language import LanguageSpec, SyntheticLanguage
-from optical_clir.synthetic.rng import stream
-from optical_clir.synthetic.world import Passage, World, WorldSpec
 
 logger = logging.getLogger(__name__)
 

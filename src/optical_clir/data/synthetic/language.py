@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from optical_clir.synthetic.rng import stable_hash, stream
-from optical_clir.synthetic.world import World
+from optical_clir.data.synthetic.rng import stable_hash, stream
+from optical_clir.data.synthetic.world import World
 
 SCRIPTS: dict[str, dict[str, str]] = {
     "latin": {},

@@ -133,7 +133,7 @@ def compare(
 
 def markdown(frame: pd.DataFrame, title: str, collection: str | None) -> str:
     """The reproduction report: a summary line, then every row."""
-    from optical_clir.table import frame_markdown
+    from optical_clir.evaluate.table import frame_markdown
 
     lines = [f"# Published scores: {title}", ""]
     if frame.empty:

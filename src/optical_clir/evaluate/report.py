@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 
 from optical_clir import methods as registry
-from optical_clir.analysis import PRIMARY, bootstrap_ci
 from optical_clir.atomic import atomic_open, write_text
-from optical_clir.table import METHOD_ORDER, frame_markdown
+from optical_clir.evaluate.analysis import PRIMARY, bootstrap_ci
+from optical_clir.evaluate.table import METHOD_ORDER, frame_markdown
 
 #: each method's colour in the figure (the methods registry's)
 COLORS = registry.colours()

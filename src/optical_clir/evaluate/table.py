@@ -9,7 +9,7 @@ import pandas as pd
 
 from optical_clir import methods
 from optical_clir.atomic import atomic_open
-from optical_clir.metrics import MEASURES
+from optical_clir.evaluate.metrics import MEASURES
 
 RESOURCE_ORDER = {"pivot": 0, "high": 1, "low": 2}
 #: each method's row position (the methods registry's)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -59,3 +61,20 @@ def autocast(device: torch.device, dtype: torch.dtype | None) -> Iterator[None]:
     else:
         with torch.autocast(device_type=device.type, dtype=dtype):
             yield
+
+
+def run_training(
+    threads: int,
+    device: str,
+    stats_out: str | Path | None,
+    train: Callable[[torch.device], Mapping],
+) -> None:
+    """The frame of every training stage: set the job's threads, pick the device,
+    run ``train`` on it, and log (and optionally write as JSON) its statistics."""
+    from optical_clir.atomic import write_text
+
+    set_threads(threads)
+    stats = train(pick_device(device))
+    logger.info("training done: %s", dict(stats))
+    if stats_out:
+        write_text(stats_out, json.dumps(dict(stats), indent=2) + "\n")

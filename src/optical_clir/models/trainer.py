@@ -19,8 +19,8 @@ import torch
 from safetensors.torch import load_file
 from tqdm import tqdm
 
-from optical_clir.neural import checkpoint
-from optical_clir.neural.runtime import autocast, autocast_dtype
+from optical_clir.models import checkpoint
+from optical_clir.models.runtime import autocast, autocast_dtype
 
 logger = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from optical_clir.synthetic.rng import stream
+from optical_clir.data.synthetic.rng import stream
 
 _CONSONANTS = "bdfghklmnprstvz"
 _VOWELS = "aeiou"

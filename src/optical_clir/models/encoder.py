@@ -18,8 +18,8 @@ from transformers import BertConfig, BertForMaskedLM, BertTokenizerFast
 
 from optical_clir.atomic import atomic_dir
 from optical_clir.fingerprint import fingerprint
-from optical_clir.neural.runtime import set_seed
-from optical_clir.neural.trainer import TrainSpec, train
+from optical_clir.models.runtime import set_seed
+from optical_clir.models.trainer import TrainSpec, train
 
 logger = logging.getLogger(__name__)
 SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]

@@ -236,7 +236,8 @@ def prepare_language(
 
     ``raw``: the language's ``collection`` and dev ``queries``; ``pivot``: the
     English ``collection``, ``queries`` and ``qrels`` written by
-    :func:`prepare_pivot`. The bitext is made separately (:mod:`optical_clir.bitext`).
+    :func:`prepare_pivot`. The bitext is made separately
+    (:mod:`optical_clir.data.bitext`).
     """
     pivot_queries = read_queries(pivot["queries"])
     translated = read_queries(raw["queries"])

@@ -7,7 +7,7 @@ queries with graded qrels); ``language`` derives target languages from it;
 
 from __future__ import annotations
 
-from optical_clir.synthetic.language import LanguageSpec, SyntheticLanguage
-from optical_clir.synthetic.world import Passage, World, WorldSpec
+from optical_clir.data.synthetic.language import LanguageSpec, SyntheticLanguage
+from optical_clir.data.synthetic.world import Passage, World, WorldSpec
 
 __all__ = ["LanguageSpec", "Passage", "SyntheticLanguage", "World", "WorldSpec"]

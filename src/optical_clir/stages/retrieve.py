@@ -1,0 +1,28 @@
+"""Stages of ``retrieve.smk``: the Lucene index and BM25 runs (Pyserini)."""
+
+from __future__ import annotations
+
+from optical_clir import bm25
+from optical_clir.formats import read_queries, write_run
+
+
+def index_bm25(*, collection: str, index: str, analyzer: str, threads: int) -> None:
+    """Index ``collection`` with Lucene under ``analyzer``."""
+    bm25.build_index(collection, index, analyzer, threads)
+
+
+def retrieve_bm25(
+    *,
+    index: str,
+    queries: str,
+    run: str,
+    analyzer: str,
+    k1: float,
+    b: float,
+    depth: int,
+    threads: int,
+    tag: str = "bm25",
+) -> None:
+    """BM25 top-``depth`` for every query; writes a TREC run tagged ``tag``."""
+    hits = bm25.search(index, read_queries(queries), analyzer, k1, b, depth, threads)
+    write_run(run, hits, tag=tag)
