@@ -41,6 +41,7 @@ from optical_clir.evaluate.metrics import evaluate_run
 from optical_clir.formats import read_collection, read_queries, read_run, write_run
 from optical_clir.models.cross_encoder import train_teacher
 from optical_clir.rerank import rerank
+from optical_clir.specs import DistillSpec, TeacherSpec
 
 ROOT = Path(__file__).resolve().parents[1]
 CPU = torch.device("cpu")
@@ -102,7 +103,7 @@ def run_variants(args, config: dict) -> dict:
             train_teacher(
                 models / "encoder",
                 resources / "en" / "triples.tsv",
-                config["teacher"],
+                TeacherSpec.from_config(config["teacher"]),
                 teacher,
                 work / f"ck-teacher-s{seed}",
                 seed,
@@ -119,7 +120,7 @@ def run_variants(args, config: dict) -> dict:
                 results[key] = score(teacher, lang, f"t{seed}")
                 save()
         for name, changes in args.variants:
-            params = {**config["distill"], **changes}
+            params = DistillSpec.from_config({**config["distill"], **changes})
             for lang in args.langs:
                 key = f"s{seed}/{lang}/{name}"
                 if key in results:

@@ -40,6 +40,7 @@ from optical_clir.models.cross_encoder import (
     train_teacher,
 )
 from optical_clir.rerank import rerank
+from optical_clir.specs import TeacherSpec
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -74,7 +75,7 @@ def main() -> None:
         stats = train_teacher(
             out / "models" / "encoder",
             res / "triples.tsv",
-            params,
+            TeacherSpec.from_config(params),
             Path(tmp) / "teacher",
             Path(tmp) / "ck",
             seed,

@@ -16,7 +16,8 @@ from transformers import (
     RobertaConfig,
 )
 
-from optical_clir.distill import OpticalLoss, distill, resolve_layers
+from optical_clir.distill import OpticalLoss, distill
+from optical_clir.layers import resolve_layers
 from optical_clir.models import checkpoint
 from optical_clir.models.cross_encoder import (
     load_ranker,
@@ -28,6 +29,7 @@ from optical_clir.models.cross_encoder import (
 from optical_clir.models.encoder import _canonical_order, train_tokenizer
 from optical_clir.models.max_pool_ranker import BertMaxPoolRanker
 from optical_clir.rerank import rerank
+from optical_clir.specs import DistillSpec, PretrainSpec, TeacherSpec
 
 CPU = torch.device("cpu")
 WORDS = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu".split()
@@ -43,6 +45,7 @@ DISTILL = {
     "tol": 1e-3,
     "max_length": 24,
     "checkpoint_every": 3,
+    "heldout_pairs": 0,
 }
 
 
@@ -148,13 +151,23 @@ def test_optical_loss_decreases_with_training(ranker_dir, bitext, tmp_path):
     held_out = [(_sentence(i), _foreign(_sentence(i))) for i in range(100, 116)]
 
     def held_out_loss(student):
-        loss = OpticalLoss(teacher, student, tokenizer, params, CPU)
+        loss = OpticalLoss(
+            teacher, student, tokenizer, DistillSpec.from_config(params), CPU
+        )
         student.eval()
         with torch.no_grad():
             return float(loss([e for e, _ in held_out], [f for _, f in held_out]))
 
     before = held_out_loss(load_ranker(ranker_dir)[0])
-    stats = distill(ranker_dir, bitext, params, tmp_path / "s", tmp_path / "ck", 1, CPU)
+    stats = distill(
+        ranker_dir,
+        bitext,
+        DistillSpec.from_config(params),
+        tmp_path / "s",
+        tmp_path / "ck",
+        1,
+        CPU,
+    )
     after = held_out_loss(load_ranker(tmp_path / "s")[0])
     assert after < before
     assert stats["last_loss"] < stats["first_loss"]
@@ -169,7 +182,15 @@ def test_embeddings_only_distillation_moves_only_token_embeddings(
         "steps": 40,
         "checkpoint_every": 100,
     }
-    stats = distill(ranker_dir, bitext, params, tmp_path / "s", tmp_path / "ck", 1, CPU)
+    stats = distill(
+        ranker_dir,
+        bitext,
+        DistillSpec.from_config(params),
+        tmp_path / "s",
+        tmp_path / "ck",
+        1,
+        CPU,
+    )
     before, after = _weights(ranker_dir), _weights(tmp_path / "s")
     moved = {k for k in before if not torch.equal(before[k], after[k])}
     assert moved == {"bert.embeddings.word_embeddings.weight"}
@@ -178,7 +199,15 @@ def test_embeddings_only_distillation_moves_only_token_embeddings(
 
 def test_killed_distillation_resumes_to_the_same_weights(ranker_dir, bitext, tmp_path):
     straight = tmp_path / "straight"
-    distill(ranker_dir, bitext, DISTILL, straight, tmp_path / "ck1", 3, CPU)
+    distill(
+        ranker_dir,
+        bitext,
+        DistillSpec.from_config(DISTILL),
+        straight,
+        tmp_path / "ck1",
+        3,
+        CPU,
+    )
 
     import optical_clir.distill as module
 
@@ -197,7 +226,7 @@ def test_killed_distillation_resumes_to_the_same_weights(ranker_dir, bitext, tmp
             distill(
                 ranker_dir,
                 bitext,
-                DISTILL,
+                DistillSpec.from_config(DISTILL),
                 tmp_path / "resumed",
                 tmp_path / "ck2",
                 3,
@@ -208,7 +237,13 @@ def test_killed_distillation_resumes_to_the_same_weights(ranker_dir, bitext, tmp
     assert not (tmp_path / "resumed").exists()  # no half-written model
     assert checkpoint.latest(tmp_path / "ck2")[0] == 5
     stats = distill(
-        ranker_dir, bitext, DISTILL, tmp_path / "resumed", tmp_path / "ck2", 3, CPU
+        ranker_dir,
+        bitext,
+        DistillSpec.from_config(DISTILL),
+        tmp_path / "resumed",
+        tmp_path / "ck2",
+        3,
+        CPU,
     )
     assert stats["resumed_from"] == 5
     a, b = _weights(straight), _weights(tmp_path / "resumed")
@@ -271,7 +306,13 @@ def test_teacher_learns_english_triples(pooling, ranker_dir, tmp_path):
         "checkpoint_every": 50,
     }
     stats = train_teacher(
-        ranker_dir, triples, params, tmp_path / "t", tmp_path / "ck", 0, CPU
+        ranker_dir,
+        triples,
+        TeacherSpec.from_config(params),
+        tmp_path / "t",
+        tmp_path / "ck",
+        0,
+        CPU,
     )
     assert stats["last_loss"] < stats["first_loss"]
     expected = {"cls": "BertForSequenceClassification", "max": "BertMaxPoolRanker"}
@@ -351,7 +392,15 @@ def test_frozen_teacher_layers_do_not_move(ranker_dir, tmp_path):
         "frozen_layers": 1,
         "checkpoint_every": 10,
     }
-    train_teacher(ranker_dir, triples, params, tmp_path / "t", tmp_path / "ck", 0, CPU)
+    train_teacher(
+        ranker_dir,
+        triples,
+        TeacherSpec.from_config(params),
+        tmp_path / "t",
+        tmp_path / "ck",
+        0,
+        CPU,
+    )
     before, after = _weights(ranker_dir), _weights(tmp_path / "t")
     for key, value in after.items():
         if key.startswith("bert.embeddings.") or key.startswith(
@@ -375,7 +424,15 @@ def test_lower_layer_distillation_moves_only_embeddings_and_lower_layers(
         "steps": 6,
         "checkpoint_every": 100,
     }
-    distill(ranker_dir, bitext, params, tmp_path / "s", tmp_path / "ck", 1, CPU)
+    distill(
+        ranker_dir,
+        bitext,
+        DistillSpec.from_config(params),
+        tmp_path / "s",
+        tmp_path / "ck",
+        1,
+        CPU,
+    )
     before, after = _weights(ranker_dir), _weights(tmp_path / "s")
     moved = {k for k in before if not torch.equal(before[k], after[k])}
     assert "bert.embeddings.word_embeddings.weight" in moved
@@ -408,7 +465,13 @@ def test_collapse_guard_watches_and_stops(ranker_dir, bitext, tmp_path, caplog):
 
     teacher, tokenizer = load_ranker(ranker_dir)
     student, _ = load_ranker(ranker_dir)
-    loss = OpticalLoss(teacher, student, tokenizer, {**DISTILL, "layers": [-1]}, CPU)
+    loss = OpticalLoss(
+        teacher,
+        student,
+        tokenizer,
+        DistillSpec.from_config({**DISTILL, "layers": [-1]}),
+        CPU,
+    )
     # a foreign side identical to the English one: a student equal to the teacher
     # transports each sentence onto itself at no cost, so the gap starts positive
     pairs = [(e, e) for e, _ in read_bitext(bitext)[:12]]
@@ -442,7 +505,7 @@ def test_distillation_records_the_heldout_gap(ranker_dir, bitext, tmp_path):
     stats = distill(
         ranker_dir,
         bitext,
-        params,
+        DistillSpec.from_config(params),
         tmp_path / "s",
         tmp_path / "ck",
         1,
@@ -468,15 +531,23 @@ def test_short_runs_log_their_loss(ranker_dir, bitext, tmp_path):
     from optical_clir.models.trainer import TrainSpec
 
     assert (
-        TrainSpec.from_config({"steps": 20, "lr": 1, "checkpoint_every": 5}).log_every
+        TrainSpec.from_stage(PretrainSpec.from_config({"steps": 20, "lr": 1})).log_every
         == 2
     )
     assert (
-        TrainSpec.from_config({"steps": 3, "lr": 1, "checkpoint_every": 5}).log_every
+        TrainSpec.from_stage(PretrainSpec.from_config({"steps": 3, "lr": 1})).log_every
         == 1
     )
     params = {**DISTILL, "steps": 3, "checkpoint_every": 10}
-    stats = distill(ranker_dir, bitext, params, tmp_path / "s", tmp_path / "ck", 1, CPU)
+    stats = distill(
+        ranker_dir,
+        bitext,
+        DistillSpec.from_config(params),
+        tmp_path / "s",
+        tmp_path / "ck",
+        1,
+        CPU,
+    )
     assert stats["first_loss"] == stats["first_loss"]  # not NaN
     assert stats["steps_done"] == 3
 
@@ -496,7 +567,13 @@ def test_a_query_longer_than_max_length_fails_up_front(ranker_dir, tmp_path):
     }
     with pytest.raises(InputError, match=r"triples.tsv.*teacher.max_length = 24"):
         train_teacher(
-            ranker_dir, triples, params, tmp_path / "t", tmp_path / "c", 0, CPU
+            ranker_dir,
+            triples,
+            TeacherSpec.from_config(params),
+            tmp_path / "t",
+            tmp_path / "c",
+            0,
+            CPU,
         )
     assert not (tmp_path / "t").exists()
     run = {"q1": {"0": 1.0}}
@@ -570,9 +647,15 @@ def test_english_anchor_is_zero_for_the_teacher_itself(ranker_dir, bitext):
     english, foreign = [e for e, _ in pairs], [f for _, f in pairs]
     teacher, tokenizer = load_ranker(ranker_dir)
     student, _ = load_ranker(ranker_dir)
-    plain = OpticalLoss(teacher, student, tokenizer, DISTILL, CPU)
+    plain = OpticalLoss(
+        teacher, student, tokenizer, DistillSpec.from_config(DISTILL), CPU
+    )
     anchored = OpticalLoss(
-        teacher, student, tokenizer, {**DISTILL, "english_anchor": 1.0}, CPU
+        teacher,
+        student,
+        tokenizer,
+        DistillSpec.from_config({**DISTILL, "english_anchor": 1.0}),
+        CPU,
     )
     with torch.no_grad():
         torch.testing.assert_close(plain(english, foreign), anchored(english, foreign))
@@ -592,7 +675,15 @@ def test_pivot_rows_stay_the_teachers(ranker_dir, bitext, tmp_path):
         "checkpoint_every": 100,
         "lr": 1e-2,
     }
-    distill(ranker_dir, bitext, params, tmp_path / "s", tmp_path / "ck", 1, CPU)
+    distill(
+        ranker_dir,
+        bitext,
+        DistillSpec.from_config(params),
+        tmp_path / "s",
+        tmp_path / "ck",
+        1,
+        CPU,
+    )
     key = "bert.embeddings.word_embeddings.weight"
     before, after = _weights(ranker_dir)[key], _weights(tmp_path / "s")[key]
     _, tokenizer = load_ranker(ranker_dir)

@@ -16,6 +16,12 @@ import yaml
 
 from optical_clir.analyzers import check_analyzer
 from optical_clir.errors import ConfigError
+from optical_clir.layers import resolve_layers
+
+#: The config's JSON schema, in the checkout beside ``src/``.
+SCHEMA = (
+    Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
+)
 
 
 def load_yaml(path: str | Path) -> Any:
@@ -190,15 +196,11 @@ def validate_config(
                 "(model.layers)",
                 source,
             )
-        states = config["model"]["layers"] + 1
-        for layer in config["distill"]["layers"]:
-            if not -states <= layer < states:
-                raise ConfigError(
-                    "distill.layers",
-                    f"{layer} is out of range for a {states - 1}-layer model "
-                    f"(model.layers); use 0..{states - 1} or -1..-{states}",
-                    source,
-                )
+        try:
+            resolve_layers(config["distill"]["layers"], config["model"]["layers"] + 1)
+        except ValueError as exc:
+            key, message = str(exc).split(": ", 1)
+            raise ConfigError(key, f"{message} (model.layers)", source) from None
     return config
 
 

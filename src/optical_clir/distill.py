@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import math
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +23,7 @@ import torch
 
 from optical_clir.fingerprint import fingerprint
 from optical_clir.formats import read_bitext
+from optical_clir.layers import resolve_layers
 from optical_clir.models.collapse import CollapseGuard
 from optical_clir.models.cross_encoder import load_ranker, save_ranker
 from optical_clir.models.freezing import (
@@ -35,6 +36,7 @@ from optical_clir.models.freezing import (
 from optical_clir.models.runtime import set_seed
 from optical_clir.models.trainer import TrainSpec, train
 from optical_clir.ot import cosine_cost, ot_loss, uniform_marginals, weighted_marginals
+from optical_clir.specs import DistillSpec, as_settings
 
 logger = logging.getLogger(__name__)
 
@@ -56,21 +58,6 @@ def idf_table(tokenizer, texts: Sequence[str]) -> torch.Tensor:
     return torch.log((len(texts) + 1) / (counts + 1)) + 1
 
 
-def resolve_layers(layers: Sequence[int], n_hidden_states: int) -> list[int]:
-    """Map config layer indices (0 = embeddings, negative from the end) to indices
-    of ``hidden_states``; raises a ValueError naming the bad index."""
-    out = []
-    for layer in layers:
-        index = layer if layer >= 0 else n_hidden_states + layer
-        if not 0 <= index < n_hidden_states:
-            raise ValueError(
-                f"distill.layers: {layer} is out of range for a model with "
-                f"{n_hidden_states - 1} layers (use 0..{n_hidden_states - 1} or -1..)"
-            )
-        out.append(index)
-    return sorted(set(out))
-
-
 class OpticalLoss:
     """The OT alignment loss between teacher (English) and student (foreign) tokens.
 
@@ -81,13 +68,15 @@ class OpticalLoss:
     tokenizer:
         Their shared tokenizer.
     params:
-        The ``distill`` config section (``layers``, ``reg``, ``marginals``,
-        ``grad_mode``, ``max_iter``, ``tol``, ``max_length``).
+        The ``distill`` settings (``layers``, ``reg``, ``marginals``,
+        ``grad_mode``, ``max_iter``, ``tol``, ``max_length``, ``english_anchor``).
     idf:
         Per-token IDF (shape: (vocab_size,)) when ``marginals == 'idf'``.
     """
 
-    def __init__(self, teacher, student, tokenizer, params: Mapping, device, idf=None):
+    def __init__(
+        self, teacher, student, tokenizer, params: DistillSpec, device, idf=None
+    ):
         self.teacher = teacher.eval().to(device)
         for p in self.teacher.parameters():
             p.requires_grad_(False)
@@ -97,7 +86,7 @@ class OpticalLoss:
         self.device = device
         self.idf = idf.to(device) if idf is not None else None
         n_states = teacher.config.num_hidden_layers + 1
-        self.layers = resolve_layers(params["layers"], n_states)
+        self.layers = resolve_layers(params.layers, n_states)
         # layers above the highest aligned one never reach the loss: skip them
         # (one layer at least: transformers collects hidden states per layer)
         self.depth = max(1, max(self.layers))
@@ -106,7 +95,7 @@ class OpticalLoss:
         enc = self.tokenizer(
             list(texts),
             truncation=True,
-            max_length=self.params["max_length"],
+            max_length=self.params.max_length,
             padding=True,
             return_tensors="pt",
             return_special_tokens_mask=True,
@@ -123,11 +112,11 @@ class OpticalLoss:
 
     def __call__(self, english: Sequence[str], foreign: Sequence[str]) -> torch.Tensor:
         """Mean over layers and pairs of ``<T, C>``, plus the English anchor when
-        ``params['english_anchor']`` > 0. Shape: () scalar."""
+        ``params.english_anchor`` > 0. Shape: () scalar."""
         with torch.no_grad():
             teacher = self._encode(self.teacher, english)
         loss = self._transport(teacher, self._encode(self.student, foreign)).mean()
-        weight = self.params.get("english_anchor", 0.0)
+        weight = self.params.english_anchor
         if weight > 0:
             loss = loss + weight * self._anchor(teacher, english)
         return loss
@@ -149,10 +138,10 @@ class OpticalLoss:
                 cost,
                 a.to(cost.dtype),
                 b.to(cost.dtype),
-                self.params["reg"],
-                grad_mode=self.params["grad_mode"],
-                max_iter=self.params["max_iter"],
-                tol=self.params["tol"],
+                self.params.reg,
+                grad_mode=self.params.grad_mode,
+                max_iter=self.params.max_iter,
+                tol=self.params.tol,
             )
         return total / len(self.layers)
 
@@ -197,13 +186,12 @@ def _after_steps(hooks: Sequence, guard):
     return callback
 
 
-def set_trainable(student, params: Mapping) -> int:
+def set_trainable(student, params: DistillSpec) -> int:
     """Apply ``distill.trainable`` to the student; returns its trainable count."""
-    mode = params.get("trainable", "all")
-    if mode == "embeddings":
+    if params.trainable == "embeddings":
         return train_only_embeddings(student)
-    if mode == "lower":
-        return train_only_lower(student, params["lower_layers"])
+    if params.trainable == "lower":
+        return train_only_lower(student, params.lower_layers)
     transformer_layers(student)  # a BERT-style model, as the loss needs
     return sum(p.numel() for p in student.parameters() if p.requires_grad)
 
@@ -247,7 +235,7 @@ def cap_pairs(
 def distill(
     teacher_dir: str | Path,
     bitext_path: str | Path,
-    params: Mapping,
+    params: DistillSpec,
     out: str | Path,
     checkpoints: str | Path,
     seed: int,
@@ -257,24 +245,24 @@ def distill(
 ) -> dict[str, float]:
     """Distil the teacher into a student for one language; save it to ``out``.
 
-    ``bitext_pairs`` caps the bitext (a seeded sample); ``params['heldout_pairs']``
+    ``bitext_pairs`` caps the bitext (a seeded sample); ``params.heldout_pairs``
     of it are held out to watch for collapse (:class:`CollapseGuard`).
     """
     set_seed(seed)
     pairs = cap_pairs(read_bitext(bitext_path), bitext_pairs, seed, str(bitext_path))
-    pairs, heldout = split_heldout(pairs, params.get("heldout_pairs", 0), seed)
+    pairs, heldout = split_heldout(pairs, params.heldout_pairs, seed)
     teacher, tokenizer = load_ranker(teacher_dir)
     student, _ = load_ranker(teacher_dir)
     trainable = set_trainable(student, params)
     after_step = []
-    if params.get("freeze_pivot_rows"):
+    if params.freeze_pivot_rows:
         rows = pivot_rows(tokenizer, [e for e, _ in pairs + heldout])
         after_step.append(freeze_rows(student, rows))
         logger.info(
             "embedding rows of the %d tokens of the English side are frozen", len(rows)
         )
     idf = None
-    if params["marginals"] == "idf":
+    if params.marginals == "idf":
         idf = idf_table(tokenizer, [e for e, _ in pairs] + [f for _, f in pairs])
     loss = OpticalLoss(teacher, student, tokenizer, params, device, idf)
     logger.info(
@@ -283,13 +271,13 @@ def distill(
         len(pairs),
         len(heldout),
         loss.layers,
-        params["reg"],
-        params["marginals"],
-        params["grad_mode"],
-        params.get("trainable", "all"),
+        params.reg,
+        params.marginals,
+        params.grad_mode,
+        params.trainable,
         trainable / 1e6,
     )
-    batch_size = params["batch_size"]
+    batch_size = params.batch_size
 
     def loss_fn(step: int, micro: int) -> torch.Tensor:
         rng = np.random.default_rng([seed, step, micro])
@@ -298,16 +286,15 @@ def distill(
 
     guard = None
     if heldout:
-        collapse = params.get("collapse") or {}
         guard = CollapseGuard(
             loss,
             heldout,
-            check_every=collapse.get("check_every", 50),
-            min_ratio=collapse.get("min_ratio", 0.5),
-            action=collapse.get("action", "warn"),
-            last_step=params["steps"],
+            check_every=params.collapse.check_every,
+            min_ratio=params.collapse.min_ratio,
+            action=params.collapse.action,
+            last_step=params.steps,
         )
-    spec = TrainSpec.from_config(params)
+    spec = TrainSpec.from_stage(params)
     stats = train(
         student,
         spec,
@@ -319,7 +306,11 @@ def distill(
         context=fingerprint(
             teacher_dir,
             bitext_path,
-            settings={**params, "seed": seed, "bitext_pairs": bitext_pairs},
+            settings={
+                **as_settings(params),
+                "seed": seed,
+                "bitext_pairs": bitext_pairs,
+            },
         ),
         callback=_after_steps(after_step, guard),
     )

@@ -12,7 +12,7 @@ and save as safetensors.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +30,7 @@ from optical_clir.models.max_pool_ranker import BertMaxPoolRanker, BertMeanPoolR
 from optical_clir.models.runtime import autocast, autocast_dtype, set_seed
 from optical_clir.models.scorers import FAMILIES, scorer_for
 from optical_clir.models.trainer import TrainSpec, train
+from optical_clir.specs import TeacherSpec, as_settings
 
 logger = logging.getLogger(__name__)
 
@@ -186,7 +187,7 @@ def save_ranker(model, tokenizer, out: str | Path) -> None:
 def train_teacher(
     encoder: str | Path,
     triples_path: str | Path,
-    params: Mapping,
+    params: TeacherSpec,
     out: str | Path,
     checkpoints: str | Path,
     seed: int,
@@ -199,39 +200,37 @@ def train_teacher(
     Loss: softmax cross-entropy over (positive, negative) logits per triple,
     i.e. pairwise RankNet-style, for either ranker ``family`` (the pairs go
     through the family's :mod:`~optical_clir.models.scorers`);
-    ``params['max_triples']`` caps the sample and ``params['pooling']`` picks
+    ``params.max_triples`` caps the sample and ``params.pooling`` picks
     the cross-encoder's scoring head (see :func:`load_ranker`);
-    ``params['tie_query_key']`` starts attention from :func:`tie_query_key`;
-    ``params['frozen_layers']`` freezes the embeddings and lower layers
+    ``params.tie_query_key`` starts attention from :func:`tie_query_key`;
+    ``params.frozen_layers`` freezes the embeddings and lower layers
     (:func:`~optical_clir.models.freezing.freeze_lower`).
     """
     set_seed(seed)
     triples = read_triples(triples_path)
-    if params.get("max_triples"):
-        triples = triples[: params["max_triples"]]
-    model, tokenizer = load_ranker(
-        encoder, pooling=params.get("pooling", "cls"), family=family
-    )
+    if params.max_triples:
+        triples = triples[: params.max_triples]
+    model, tokenizer = load_ranker(encoder, pooling=params.pooling, family=family)
     scorer = scorer_for(model)
     check_query_lengths(
         tokenizer,
         [(f"triple {i + 1}", q) for i, (q, _, _) in enumerate(triples)],
-        params["max_length"],
+        params.max_length,
         triples_path,
         "teacher.max_length",
     )
-    if params.get("tie_query_key"):
+    if params.tie_query_key:
         tie_query_key(model)
-    if params.get("frozen_layers") is not None:
-        trainable = freeze_lower(model, params["frozen_layers"])
+    if params.frozen_layers is not None:
+        trainable = freeze_lower(model, params.frozen_layers)
         logger.info(
             "teacher: embeddings and the first %d layers frozen; %.2fM of %.2fM "
             "parameters train",
-            params["frozen_layers"],
+            params.frozen_layers,
             trainable / 1e6,
             sum(p.numel() for p in model.parameters()) / 1e6,
         )
-    batch_size = params["batch_size"]
+    batch_size = params.batch_size
 
     def loss_fn(step: int, micro: int) -> torch.Tensor:
         rng = np.random.default_rng([seed, step, micro])
@@ -239,14 +238,14 @@ def train_teacher(
         queries = [q for q, _, _ in batch] * 2
         passages = [p for _, p, _ in batch] + [n for _, _, n in batch]
         features = scorer.features(
-            tokenizer, list(zip(queries, passages, strict=True)), params["max_length"]
+            tokenizer, list(zip(queries, passages, strict=True)), params.max_length
         )
         enc = {k: v.to(device) for k, v in scorer.batch(tokenizer, features).items()}
         logits = model(**enc).logits.view(2, batch_size).T.float()  # (batch, 2)
         target = torch.zeros(batch_size, dtype=torch.long, device=device)
         return torch.nn.functional.cross_entropy(logits, target)
 
-    spec = TrainSpec.from_config(params)
+    spec = TrainSpec.from_stage(params)
     stats = train(
         model,
         spec,
@@ -255,7 +254,9 @@ def train_teacher(
         device,
         precision,
         desc="teacher",
-        context=fingerprint(encoder, triples_path, settings={**params, "seed": seed}),
+        context=fingerprint(
+            encoder, triples_path, settings={**as_settings(params), "seed": seed}
+        ),
     )
     save_ranker(model, tokenizer, out)
     return stats

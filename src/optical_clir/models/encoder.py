@@ -20,6 +20,7 @@ from optical_clir.atomic import atomic_dir
 from optical_clir.fingerprint import fingerprint
 from optical_clir.models.runtime import set_seed
 from optical_clir.models.trainer import TrainSpec, train
+from optical_clir.specs import PretrainSpec, as_settings
 
 logger = logging.getLogger(__name__)
 SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
@@ -100,7 +101,7 @@ def pretrain_mlm(
     tokenizer_dir: str | Path,
     corpora: Sequence[str | Path],
     arch: Mapping,
-    pretrain: Mapping,
+    pretrain: PretrainSpec,
     out: str | Path,
     checkpoints: str | Path,
     seed: int,
@@ -119,11 +120,11 @@ def pretrain_mlm(
     logger.info("MLM corpus: %d lines from %d files", len(lines), len(corpora))
     model = BertForMaskedLM(tiny_bert_config(len(tokenizer), arch))
     special = torch.tensor(tokenizer.all_special_ids)
-    prob = pretrain["mlm_probability"]
+    prob = pretrain.mlm_probability
 
     def loss_fn(step: int, micro: int) -> torch.Tensor:
         rng = np.random.default_rng([seed, step, micro])
-        batch = [lines[i] for i in rng.integers(0, len(lines), pretrain["batch_size"])]
+        batch = [lines[i] for i in rng.integers(0, len(lines), pretrain.batch_size)]
         enc = tokenizer(
             batch,
             truncation=True,
@@ -148,7 +149,7 @@ def pretrain_mlm(
         logits = model.cls(hidden[chosen.to(device)])
         return torch.nn.functional.cross_entropy(logits.float(), ids[chosen].to(device))
 
-    spec = TrainSpec.from_config(pretrain)
+    spec = TrainSpec.from_stage(pretrain)
     stats = train(
         model,
         spec,
@@ -158,7 +159,9 @@ def pretrain_mlm(
         precision,
         desc="mlm",
         context=fingerprint(
-            tokenizer_dir, *corpora, settings={**arch, **pretrain, "seed": seed}
+            tokenizer_dir,
+            *corpora,
+            settings={**arch, **as_settings(pretrain), "seed": seed},
         ),
     )
     with atomic_dir(out) as tmp:

@@ -11,9 +11,10 @@ import logging
 import math
 import shutil
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import torch
 from safetensors.torch import load_file
@@ -44,18 +45,26 @@ class TrainSpec:
     log_every: int = 25
 
     @classmethod
-    def from_config(cls, section: Mapping) -> TrainSpec:
-        """From a config section with ``steps``, ``lr``, ``checkpoint_every`` and
-        optionally ``grad_accum``. The loss is logged every ``steps // 10`` steps
-        (at least 1, at most 25), so a short run logs too."""
-        steps = section["steps"]
+    def from_stage(cls, stage: StageSettings) -> TrainSpec:
+        """From a stage's typed spec (:mod:`optical_clir.specs`). The loss is
+        logged every ``steps // 10`` steps (at least 1, at most 25), so a short
+        run logs too."""
         return cls(
-            steps=steps,
-            lr=section["lr"],
-            grad_accum=section.get("grad_accum", 1),
-            checkpoint_every=section["checkpoint_every"],
-            log_every=min(25, max(1, steps // 10)),
+            steps=stage.steps,
+            lr=stage.lr,
+            grad_accum=stage.grad_accum,
+            checkpoint_every=stage.checkpoint_every,
+            log_every=min(25, max(1, stage.steps // 10)),
         )
+
+
+class StageSettings(Protocol):
+    """What every training stage's spec carries (pretraining, teacher, OPTICAL)."""
+
+    steps: int
+    lr: float
+    grad_accum: int
+    checkpoint_every: int
 
 
 def _schedule(spec: TrainSpec) -> Callable[[int], float]:

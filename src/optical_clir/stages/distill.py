@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from optical_clir.models.runtime import run_training
+from optical_clir.specs import DistillSpec
 
 
 def distill_ot(
@@ -26,6 +27,7 @@ def distill_ot(
     bitext (all of them when None) into the student saved at ``out``."""
     from optical_clir.distill import distill as run
 
+    spec = DistillSpec.from_config(distill)
     run_training(
         threads,
         device,
@@ -33,7 +35,7 @@ def distill_ot(
         lambda dev: run(
             teacher,
             bitext,
-            distill,
+            spec,
             out,
             checkpoints,
             seed,

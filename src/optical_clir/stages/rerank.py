@@ -8,6 +8,7 @@ from collections.abc import Mapping
 
 from optical_clir.formats import read_collection, read_queries, read_run, write_run
 from optical_clir.models.runtime import pick_device, set_threads
+from optical_clir.specs import RerankSpec
 
 logger = logging.getLogger(__name__)
 
@@ -37,15 +38,16 @@ def rerank(
         queries,
         collection,
     )
+    spec = RerankSpec.from_config(rerank)
     set_threads(threads)
     scores = score(
         read_run(candidates),
         read_queries(queries),
         read_collection(collection),
         model,
-        rerank["depth"],
-        rerank["batch_size"],
-        rerank["max_length"],
+        spec.depth,
+        spec.batch_size,
+        spec.max_length,
         pick_device(device),
         precision,
         paths={"candidates": candidates, "queries": queries, "collection": collection},

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from optical_clir.atomic import write_text
 from optical_clir.models.runtime import run_training, set_threads
+from optical_clir.specs import PretrainSpec, TeacherSpec
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ def pretrain_encoder(
             tokenizer,
             corpora,
             model,
-            model["pretrain"],
+            PretrainSpec.from_config(model["pretrain"]),
             out,
             checkpoints,
             seed,
@@ -134,11 +135,12 @@ def train_teacher(
     pivot's training triples."""
     from optical_clir.models.cross_encoder import train_teacher as train
 
+    spec = TeacherSpec.from_config(teacher)
     run_training(
         threads,
         device,
         stats,
         lambda dev: train(
-            encoder, triples, teacher, out, checkpoints, seed, dev, precision, family
+            encoder, triples, spec, out, checkpoints, seed, dev, precision, family
         ),
     )
