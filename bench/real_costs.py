@@ -23,14 +23,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
-import time
 from pathlib import Path
 
 import torch
 import yaml
+from timing import median_seconds
 
-from optical_clir.ot import cosine_cost, ot_loss, uniform_marginals
+from optical_clir.distill import OpticalLoss, set_trainable
+from optical_clir.models.cross_encoder import pairwise_loss
+from optical_clir.models.runtime import autocast, autocast_dtype
+from optical_clir.models.trainer import Optimisation, TrainSpec
+from optical_clir.specs import DistillSpec, RerankSpec, TeacherSpec
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -50,86 +53,78 @@ MBERT = dict(
 )
 
 
-def _model(device: torch.device):
+def _model(device: torch.device, arch: dict):
     from transformers import BertConfig, BertForSequenceClassification
 
     torch.manual_seed(0)
-    config = BertConfig(**MBERT, num_labels=1)
+    config = BertConfig(**arch, num_labels=1)
     return BertForSequenceClassification(config).to(device)
 
 
-def _batch(batch: int, length: int, device: torch.device) -> dict:
-    ids = torch.randint(1000, MBERT["vocab_size"], (batch, length), device=device)
+def _batch(batch: int, length: int, device: torch.device, vocab: int) -> dict:
+    ids = torch.randint(min(1000, vocab // 2), vocab, (batch, length), device=device)
     return {"input_ids": ids, "attention_mask": torch.ones_like(ids)}
 
 
-def _timed(fn, repeats: int, device: torch.device) -> float:
-    fn()  # warm-up
-    times = []
-    for _ in range(repeats):
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        began = time.perf_counter()
-        fn()
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        times.append(time.perf_counter() - began)
-    return statistics.median(times)
-
-
-def measure(cfg: dict, device: torch.device, repeats: int, scale: int) -> dict:
-    """Items/s of the three neural stages (batch sizes divided by ``scale``)."""
-    model = _model(device)
-    opt = torch.optim.AdamW(model.parameters(), lr=1e-5)
-    tb = max(cfg["teacher"]["batch_size"] // scale, 1)
-    tl = cfg["teacher"]["max_length"]
+def measure(
+    cfg: dict, device: torch.device, repeats: int, scale: int, arch: dict = MBERT
+) -> dict:
+    """Items/s of the three neural stages (batch sizes divided by ``scale``),
+    each step the library's own: the teacher's pairwise loss, OPTICAL's
+    :class:`~optical_clir.distill.OpticalLoss` on the config's layers, both
+    through :class:`~optical_clir.models.trainer.Optimisation` (autocast on a
+    GPU), and reranking under ``torch.inference_mode`` and autocast. ``arch``:
+    the BERT's dimensions (mBERT's unless a test asks for a tiny one)."""
+    vocab = arch["vocab_size"]
+    precision = cfg.get("precision", "auto")
+    model = _model(device, arch)
+    teacher_spec = TeacherSpec.from_config(cfg["teacher"])
+    teacher_opt = Optimisation(
+        model, TrainSpec.from_stage(teacher_spec), device, precision
+    )
+    tb = max(teacher_spec.batch_size // scale, 1)
+    tl = teacher_spec.max_length
 
     def teacher_step():
-        logits = model(**_batch(2 * tb, tl, device)).logits.view(2, tb).T
-        loss = torch.nn.functional.cross_entropy(
-            logits, torch.zeros(tb, dtype=torch.long, device=device)
+        teacher_opt.step(
+            lambda *_: pairwise_loss(
+                model(**_batch(2 * tb, tl, device, vocab)).logits, tb
+            ),
+            0,
         )
-        loss.backward()
-        opt.step()
-        opt.zero_grad()
 
-    teacher = tb / _timed(teacher_step, repeats, device)
+    teacher = tb / median_seconds(teacher_step, repeats, device)
 
-    db = max(cfg["distill"]["batch_size"] // scale, 1)
-    dl = cfg["distill"]["max_length"]
-    frozen = _model(device).eval()
-    d = cfg["distill"]
+    spec = DistillSpec.from_config(cfg["distill"])
+    db = max(spec.batch_size // scale, 1)
+    dl = spec.max_length
+    frozen, student = _model(device, arch), _model(device, arch)
+    set_trainable(student, spec)  # distill.trainable: what the student moves
+    idf = torch.ones(vocab) if spec.marginals == "idf" else None
+    loss = OpticalLoss(frozen, student, None, spec, device, idf)
+    distill_opt = Optimisation(student, TrainSpec.from_stage(spec), device, precision)
 
-    def distill_step():
-        en, fx = _batch(db, dl, device), _batch(db, dl, device)
+    def distill_loss(*_):
+        en, fx = _batch(db, dl, device, vocab), _batch(db, dl, device, vocab)
         with torch.no_grad():
-            t_last = frozen.bert(**en).last_hidden_state
-        s_last = model.bert(**fx).last_hidden_state
-        mask = fx["attention_mask"].bool()
-        loss = ot_loss(
-            cosine_cost(s_last.float(), t_last.float()),
-            uniform_marginals(mask),
-            uniform_marginals(mask),
-            d["reg"],
-            grad_mode=d["grad_mode"],
-            max_iter=d["max_iter"],
-            tol=d["tol"],
-        )
-        loss.mean().backward()
-        opt.step()
-        opt.zero_grad()
+            teacher_side = loss.encode_batch(frozen, en, en["attention_mask"].bool())
+        student_side = loss.encode_batch(student, fx, fx["attention_mask"].bool())
+        return loss.transport(teacher_side, student_side).mean()
 
-    distill = db / _timed(distill_step, repeats, device)
+    distill = db / median_seconds(
+        lambda: distill_opt.step(distill_loss, 0), repeats, device
+    )
 
     rb = max(cfg["rerank"]["batch_size"] // scale, 1)
     rl = cfg["rerank"]["max_length"]
     model.eval()
+    dtype = autocast_dtype(device, precision)
 
     def rerank_step():
-        with torch.inference_mode():
-            model(**_batch(rb, rl, device))
+        with torch.inference_mode(), autocast(device, dtype):
+            model(**_batch(rb, rl, device, vocab))
 
-    rerank = rb / _timed(rerank_step, repeats, device)
+    rerank = rb / median_seconds(rerank_step, repeats, device)
     return {
         "teacher_triples_per_s": teacher,
         "distill_pairs_per_s": distill,
@@ -150,23 +145,25 @@ def work(cfg: dict) -> dict:
     """Per stage: items (triples, bitext pairs, query-passage pairs) of the whole
     run and FLOPs per item (at full sequence length: an upper bound, since
     batches are padded only to their longest sequence)."""
-    t, d, r = cfg["teacher"], cfg["distill"], cfg["rerank"]
+    t = TeacherSpec.from_config(cfg["teacher"])
+    d = DistillSpec.from_config(cfg["distill"])
+    r = RerankSpec.from_config(cfg["rerank"])
     langs = len(cfg["languages"])
-    tl, dl, rl = t["max_length"], d["max_length"], r["max_length"]
+    tl, dl, rl = t.max_length, d.max_length, r.max_length
     if cfg.get("source") == "ciral":  # 3 reranked runs a language, no English row
         split = (cfg.get("ciral") or {}).get("split", "test-a")
         pairs = sum(CIRAL_QUERIES[split][x["name"]] for x in cfg["languages"])
-        pairs *= r["depth"] * 3
+        pairs *= r.depth * 3
     else:
         queries = cfg["mmarco"].get("max_queries") or DEV_QUERIES
-        pairs = queries * r["depth"] * (3 * langs + 1)
+        pairs = queries * r.depth * (3 * langs + 1)
     return {
         "train_teacher": (
-            t["steps"] * t["batch_size"] * t.get("grad_accum", 1),
+            t.steps * t.batch_size * t.grad_accum,
             2 * tl * 3 * _fwd_flops(tl),
         ),  # 2 sequences, fwd + bwd
         "distill_ot (all languages)": (
-            langs * d["steps"] * d["batch_size"] * d.get("grad_accum", 1),
+            langs * d.steps * d.batch_size * d.grad_accum,
             dl * 4 * _fwd_flops(dl),
         ),  # frozen teacher fwd + student fwd/bwd
         "rerank (all runs)": (pairs, rl * _fwd_flops(rl)),

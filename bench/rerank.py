@@ -19,13 +19,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 import torch
+from timing import interleaved_medians
 
 from optical_clir.formats import read_collection, read_queries, read_run
 from optical_clir.models.cross_encoder import (
@@ -81,34 +80,35 @@ def main() -> None:
         activation_fn=torch.nn.Identity(),
         trust_remote_code=False,
     )
-    ours, theirs = [], []
-    for _ in range(args.repeats):
-        start = time.perf_counter()
-        a = score_pairs(
-            model,
-            tokenizer,
-            pairs,
-            args.batch_size,
-            args.max_length,
-            device,
-            progress=False,
-        )
-        ours.append(time.perf_counter() - start)
-        start = time.perf_counter()
-        b = reference.predict(
-            pairs,
-            batch_size=args.batch_size,
-            show_progress_bar=False,
-            convert_to_numpy=True,
-        )
-        theirs.append(time.perf_counter() - start)
+    seconds, scores = interleaved_medians(
+        {
+            "ours": lambda: score_pairs(
+                model,
+                tokenizer,
+                pairs,
+                args.batch_size,
+                args.max_length,
+                device,
+                progress=False,
+            ),
+            "theirs": lambda: reference.predict(
+                pairs,
+                batch_size=args.batch_size,
+                show_progress_bar=False,
+                convert_to_numpy=True,
+            ),
+        },
+        args.repeats,
+        device,
+    )
+    a, b = scores["ours"], scores["theirs"]
     result = {
         "device": str(device),
         "threads": args.threads,
         "pairs": len(pairs),
-        "ours_pairs_per_s": len(pairs) / statistics.median(ours),
-        "cross_encoder_pairs_per_s": len(pairs) / statistics.median(theirs),
-        "ratio": statistics.median(theirs) / statistics.median(ours),
+        "ours_pairs_per_s": len(pairs) / seconds["ours"],
+        "cross_encoder_pairs_per_s": len(pairs) / seconds["theirs"],
+        "ratio": seconds["theirs"] / seconds["ours"],
         "max_abs_score_diff": float(
             np.abs(np.asarray(a) - np.asarray(b).ravel()).max()
         ),

@@ -18,12 +18,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
-import time
 from pathlib import Path
 
 import torch
 from rerank import candidate_pairs  # bench/rerank.py: the same candidate pairs
+from timing import interleaved_medians
 
 from optical_clir.models.cross_encoder import load_ranker, score_pairs
 
@@ -50,34 +49,32 @@ def main() -> None:
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     encoder = args.encoder or ROOT / "results" / args.dataset / "models" / "encoder"
     pairs = candidate_pairs(args.dataset, args.lang, args.pairs)
-    rates: dict[str, list[float]] = {}
+    rankers = {}
     for family in ("cross_encoder", "late_interaction"):
         torch.manual_seed(0)
-        model, tokenizer = load_ranker(encoder, device, family=family)
-        score_pairs(
-            model, tokenizer, pairs[:64], 64, args.max_length, device
-        )  # warm-up
-        for _ in range(args.repeats):
-            began = time.perf_counter()
-            score_pairs(
-                model,
-                tokenizer,
-                pairs,
-                args.batch_size,
-                args.max_length,
-                device,
-                progress=False,
-            )
-            rates.setdefault(family, []).append(
-                len(pairs) / (time.perf_counter() - began)
-            )
+        rankers[family] = load_ranker(encoder, device, family=family)
+
+    def scorer(family: str):
+        model, tokenizer = rankers[family]
+        return lambda: score_pairs(
+            model,
+            tokenizer,
+            pairs,
+            args.batch_size,
+            args.max_length,
+            device,
+            progress=False,
+        )
+
+    seconds, _ = interleaved_medians(
+        {family: scorer(family) for family in rankers}, args.repeats, device, warmup=1
+    )
     result = {
         "device": str(device),
         "threads": args.threads,
         "pairs": len(pairs),
         "encoder": str(encoder),
-        "pairs_per_s": {f: statistics.median(r) for f, r in rates.items()},
-        "runs": rates,
+        "pairs_per_s": {f: len(pairs) / s for f, s in seconds.items()},
     }
     result["late_over_cross"] = (
         result["pairs_per_s"]["late_interaction"]

@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
-import time
 from pathlib import Path
 
 import numpy as np
 import ot as pot
 import torch
+from timing import interleaved_medians
 
 from optical_clir.ot import cosine_cost, sinkhorn
 
@@ -39,26 +38,29 @@ def _problems(batch: int, n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor
 def run(batch: int, n: int, reg: float, tol: float, repeats: int, threads: int) -> dict:
     torch.set_num_threads(threads)
     cost, marg = _problems(batch, n, seed=n)
-    ours, loop = [], []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        plan = sinkhorn(cost, marg, marg, reg, max_iter=10_000, tol=tol, check_every=10)
-        ours.append(time.perf_counter() - start)
-        a, c = marg.numpy(), cost.numpy()
-        start = time.perf_counter()
-        ref = [
-            pot.sinkhorn(
-                a[i],
-                a[i],
-                c[i],
-                reg,
-                method="sinkhorn_log",
-                numItermax=10_000,
-                stopThr=tol,
-            )
-            for i in range(batch)
-        ]
-        loop.append(time.perf_counter() - start)
+    a, c = marg.numpy(), cost.numpy()
+    seconds, out = interleaved_medians(
+        {
+            "batched": lambda: sinkhorn(
+                cost, marg, marg, reg, max_iter=10_000, tol=tol, check_every=10
+            ),
+            "pot_loop": lambda: [
+                pot.sinkhorn(
+                    a[i],
+                    a[i],
+                    c[i],
+                    reg,
+                    method="sinkhorn_log",
+                    numItermax=10_000,
+                    stopThr=tol,
+                )
+                for i in range(batch)
+            ],
+        },
+        repeats,
+        torch.device("cpu"),
+    )
+    plan, ref = out["batched"], out["pot_loop"]
     diff = max(float(np.abs(plan[i].numpy() - ref[i]).max()) for i in range(batch))
     return {
         "B": batch,
@@ -66,9 +68,9 @@ def run(batch: int, n: int, reg: float, tol: float, repeats: int, threads: int) 
         "reg": reg,
         "tol": tol,
         "threads": threads,
-        "batched_s": statistics.median(ours),
-        "pot_loop_s": statistics.median(loop),
-        "speedup": statistics.median(loop) / statistics.median(ours),
+        "batched_s": seconds["batched"],
+        "pot_loop_s": seconds["pot_loop"],
+        "speedup": seconds["pot_loop"] / seconds["batched"],
         "max_abs_plan_diff": diff,
     }
 

@@ -691,3 +691,73 @@ def test_pivot_rows_stay_the_teachers(ranker_dir, bitext, tmp_path):
     torch.testing.assert_close(after[rows], before[rows], atol=0, rtol=0)
     moved = (after != before).any(1).nonzero().view(-1).tolist()
     assert moved and not set(moved) & set(rows.tolist())
+
+
+# --- the bench scripts run the library's own steps (no hand-built copies) ---
+
+
+def test_distill_bench_times_the_librarys_step(ranker_dir, bitext, tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    from conftest import ROOT, TINY
+
+    out = tmp_path / "distill.json"
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "distill.py"),
+            "--teacher",
+            str(ranker_dir),
+            "--bitext",
+            str(bitext),
+            "--config",
+            str(TINY),
+            "--max-length",
+            "24",
+            "--steps",
+            "2",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(out.read_text())
+    phases = ("teacher", "student", "ot", "backward_and_update")
+    assert all(result[k] > 0 for k in phases)
+    assert result["step"] == pytest.approx(sum(result[k] for k in phases), rel=0.5)
+    assert result["layers"] == [1, -1]  # the config's, not a copy's default
+
+
+def test_real_costs_bench_runs_the_librarys_losses():
+    import importlib.util
+
+    from conftest import ROOT, TINY
+
+    from optical_clir.config import load_yaml
+
+    spec = importlib.util.spec_from_file_location(
+        "real_costs", ROOT / "bench" / "real_costs.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    import sys
+
+    sys.path.insert(0, str(ROOT / "bench"))  # its sibling `timing`, as when run
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    tiny = dict(
+        vocab_size=300,
+        hidden_size=16,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=32,
+    )
+    rates = module.measure(load_yaml(TINY), CPU, repeats=1, scale=4, arch=tiny)
+    assert set(rates) == set(module.RATE_KEYS)
+    assert all(rate > 0 for rate in rates.values())

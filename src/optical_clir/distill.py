@@ -91,7 +91,10 @@ class OpticalLoss:
         # (one layer at least: transformers collects hidden states per layer)
         self.depth = max(1, max(self.layers))
 
-    def _encode(self, model, texts: Sequence[str]):
+    def encode(self, model, texts: Sequence[str]):
+        """Hidden states (up to the highest aligned layer) and OT marginals of
+        ``texts`` read by ``model``: a tuple of (batch, length, hidden) tensors,
+        and weights of shape (batch, length) summing to 1 over real tokens."""
         enc = self.tokenizer(
             list(texts),
             truncation=True,
@@ -102,6 +105,12 @@ class OpticalLoss:
         ).to(self.device)
         special = enc.pop("special_tokens_mask")
         mask = enc["attention_mask"].bool() & ~special.bool()
+        return self.encode_batch(model, enc, mask)
+
+    def encode_batch(self, model, enc, mask: torch.Tensor):
+        """:meth:`encode` from token ids: ``enc`` holds ``input_ids`` and
+        ``attention_mask`` (batch, length); ``mask`` (batch, length) marks the
+        tokens that carry transport mass."""
         with first_layers(model, self.depth):
             states = model.base_model(**enc, output_hidden_states=True).hidden_states
         if self.idf is not None:
@@ -114,8 +123,8 @@ class OpticalLoss:
         """Mean over layers and pairs of ``<T, C>``, plus the English anchor when
         ``params.english_anchor`` > 0. Shape: () scalar."""
         with torch.no_grad():
-            teacher = self._encode(self.teacher, english)
-        loss = self._transport(teacher, self._encode(self.student, foreign)).mean()
+            teacher = self.encode(self.teacher, english)
+        loss = self.transport(teacher, self.encode(self.student, foreign)).mean()
         weight = self.params.english_anchor
         if weight > 0:
             loss = loss + weight * self._anchor(teacher, english)
@@ -126,10 +135,12 @@ class OpticalLoss:
     ) -> torch.Tensor:
         """``<T, C>`` of each pair, averaged over layers. Shape: (n_pairs,)."""
         with torch.no_grad():
-            teacher = self._encode(self.teacher, english)
-        return self._transport(teacher, self._encode(self.student, foreign))
+            teacher = self.encode(self.teacher, english)
+        return self.transport(teacher, self.encode(self.student, foreign))
 
-    def _transport(self, teacher, student) -> torch.Tensor:
+    def transport(self, teacher, student) -> torch.Tensor:
+        """``<T, C>`` per pair, averaged over the aligned layers, from two
+        :meth:`encode` results. Shape: (batch,)."""
         (t_states, b), (s_states, a) = teacher, student
         total = torch.zeros(len(a), device=self.device)
         for layer in self.layers:
@@ -152,7 +163,7 @@ class OpticalLoss:
         with the same weights, so this keeps what the teacher does with English
         while the OT term moves the foreign side. Shape: () scalar."""
         t_states, mask = teacher
-        s_states, _ = self._encode(self.student, english)
+        s_states, _ = self.encode(self.student, english)
         real = (mask > 0).float()  # (batch, length)
         total = torch.zeros((), device=self.device)
         for layer in self.layers:

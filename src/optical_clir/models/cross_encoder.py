@@ -241,9 +241,7 @@ def train_teacher(
             tokenizer, list(zip(queries, passages, strict=True)), params.max_length
         )
         enc = {k: v.to(device) for k, v in scorer.batch(tokenizer, features).items()}
-        logits = model(**enc).logits.view(2, batch_size).T.float()  # (batch, 2)
-        target = torch.zeros(batch_size, dtype=torch.long, device=device)
-        return torch.nn.functional.cross_entropy(logits, target)
+        return pairwise_loss(model(**enc).logits, batch_size)
 
     spec = TrainSpec.from_stage(params)
     stats = train(
@@ -260,6 +258,17 @@ def train_teacher(
     )
     save_ranker(model, tokenizer, out)
     return stats
+
+
+def pairwise_loss(logits: torch.Tensor, batch_size: int) -> torch.Tensor:
+    """The teacher's loss: softmax cross-entropy of each triple's positive
+    against its negative.
+
+    ``logits`` has shape (2 * batch_size, 1) or (2 * batch_size,): the positives
+    first, then the negatives, in the same order. Returns a scalar."""
+    pairs = logits.view(2, batch_size).T.float()  # (batch, 2)
+    target = torch.zeros(batch_size, dtype=torch.long, device=logits.device)
+    return torch.nn.functional.cross_entropy(pairs, target)
 
 
 def score_pairs(

@@ -90,6 +90,67 @@ def _restore(model: torch.nn.Module, path: Path) -> None:
         )
 
 
+class Optimisation:
+    """The optimiser side of one training step, as every stage runs it: AdamW
+    with linear warm-up and decay, gradient accumulation, autocast on GPU (with
+    loss scaling for fp16), gradient clipping.
+
+    Parameters
+    ----------
+    model:
+        Its parameters that require gradients are optimised.
+    spec:
+        Learning rate, steps (for the schedule), accumulation, clipping.
+    device, precision:
+        Where the loss is computed, and the autocast setting
+        (:func:`~optical_clir.models.runtime.autocast_dtype`).
+    """
+
+    def __init__(
+        self,
+        model: torch.nn.Module,
+        spec: TrainSpec,
+        device: torch.device,
+        precision: str = "auto",
+    ):
+        self.spec = spec
+        self.device = device
+        self.params = [p for p in model.parameters() if p.requires_grad]
+        self.optimizer = torch.optim.AdamW(
+            self.params, lr=spec.lr, weight_decay=spec.weight_decay
+        )
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(
+            self.optimizer, _schedule(spec)
+        )
+        self.dtype = autocast_dtype(device, precision)
+        self.scaler = torch.amp.GradScaler(enabled=self.dtype == torch.float16)
+
+    def backward(self, loss: torch.Tensor) -> None:
+        """Accumulate the gradients of a scalar ``loss`` (scaled under fp16)."""
+        self.scaler.scale(loss).backward()
+
+    def update(self) -> None:
+        """Clip, step the optimiser and the schedule, clear the gradients."""
+        self.scaler.unscale_(self.optimizer)
+        torch.nn.utils.clip_grad_norm_(self.params, self.spec.max_grad_norm)
+        self.scaler.step(self.optimizer)
+        self.scaler.update()
+        self.optimizer.zero_grad(set_to_none=True)
+        self.scheduler.step()
+
+    def step(self, loss_fn: LossFn, step: int) -> float:
+        """One optimiser step over ``spec.grad_accum`` micro-batches of
+        ``loss_fn(step, micro)`` under autocast; returns the step's loss."""
+        total = 0.0
+        for micro in range(self.spec.grad_accum):
+            with autocast(self.device, self.dtype):
+                loss = loss_fn(step, micro) / self.spec.grad_accum
+            self.backward(loss)
+            total += float(loss.detach())
+        self.update()
+        return total
+
+
 def train(
     model: torch.nn.Module,
     spec: TrainSpec,
@@ -120,11 +181,7 @@ def train(
         a run shorter than one window uses its partial window), ``seconds``,
         ``resumed_from`` and ``steps_done``.
     """
-    params = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(params, lr=spec.lr, weight_decay=spec.weight_decay)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _schedule(spec))
-    dtype = autocast_dtype(device, precision)
-    scaler = torch.amp.GradScaler(enabled=dtype == torch.float16)
+    opt = Optimisation(model, spec, device, precision)
     start = 0
     found = checkpoint.latest(checkpoints)
     state = checkpoint.load_state(found[1]) if found is not None else None
@@ -135,8 +192,8 @@ def train(
     if state is not None:
         start, path = found
         _restore(model, path)
-        optimizer.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
+        opt.optimizer.load_state_dict(state["optimizer"])
+        opt.scheduler.load_state_dict(state["scheduler"])
         checkpoint.set_rng_state(state["rng"])
         logger.info(
             "resuming %s from %s (step %d of %d)", desc, path, start, spec.steps
@@ -149,19 +206,7 @@ def train(
     with checkpoint.StopFlag() as stop:
         bar = tqdm(range(start, spec.steps), desc=desc, initial=start, total=spec.steps)
         for step in bar:
-            total = 0.0
-            for micro in range(spec.grad_accum):
-                with autocast(device, dtype):
-                    loss = loss_fn(step, micro) / spec.grad_accum
-                scaler.scale(loss).backward()
-                total += float(loss.detach())
-            scaler.unscale_(optimizer)
-            torch.nn.utils.clip_grad_norm_(params, spec.max_grad_norm)
-            scaler.step(optimizer)
-            scaler.update()
-            optimizer.zero_grad(set_to_none=True)
-            scheduler.step()
-            losses.append(total)
+            losses.append(opt.step(loss_fn, step))
             if len(losses) == spec.log_every:
                 mean = sum(losses) / len(losses)
                 first = mean if math.isnan(first) else first
@@ -172,8 +217,8 @@ def train(
             done = step + 1
             if stop.requested or done % spec.checkpoint_every == 0:
                 state = {
-                    "optimizer": optimizer.state_dict(),
-                    "scheduler": scheduler.state_dict(),
+                    "optimizer": opt.optimizer.state_dict(),
+                    "scheduler": opt.scheduler.state_dict(),
                     "rng": checkpoint.rng_state(),
                     "context": context,
                 }
