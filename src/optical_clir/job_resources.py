@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
 #: Stages that run a neural model and can use a GPU.
 GPU_STAGES = ("pretrain_encoder", "train_teacher", "distill_ot", "rerank")
@@ -186,10 +186,15 @@ def bm25_runtime_min(
     return int(math.ceil(minutes)) * 2 ** (attempt - 1)
 
 
-def training_items(section: Mapping[str, Any]) -> int:
-    """Sequences a training section processes: steps x batch x accumulation."""
-    return (
-        int(section["steps"])
-        * int(section["batch_size"])
-        * int(section.get("grad_accum", 1))
-    )
+def training_items(spec: TrainingWork) -> int:
+    """Sequences a training stage processes: steps x batch x accumulation (its
+    typed spec, :mod:`optical_clir.specs`)."""
+    return spec.steps * spec.batch_size * spec.grad_accum
+
+
+class TrainingWork(Protocol):
+    """The fields of a training spec that size its work."""
+
+    steps: int
+    batch_size: int
+    grad_accum: int

@@ -13,6 +13,7 @@ if _SRC not in sys.path:
 from optical_clir.config import validate_config  # noqa: E402
 from optical_clir.data import ciral, mmarco  # noqa: E402
 from optical_clir import job_resources as jobres  # noqa: E402
+from optical_clir import specs  # noqa: E402
 from optical_clir import methods as registry  # noqa: E402
 
 validate_config(
@@ -366,10 +367,17 @@ def reference_caveats():
 # What each job asks a cluster for (optical_clir.job_resources, docs/cluster.md):
 # a GPU only for a neural stage and not with device: cpu; memory and time from
 # the config and the sizes of the job's inputs. A profile's set-resources wins.
+# The typed specs of the validated config (optical_clir.specs), for job sizes.
+TEACHER_SPEC = specs.TeacherSpec.from_config(config["teacher"])
+DISTILL_SPEC = specs.DistillSpec.from_config(config["distill"])
+RERANK_SPEC = specs.RerankSpec.from_config(config["rerank"])
 WORK = {
-    "pretrain_encoder": (config["model"]["pretrain"], config["model"]["max_length"]),
-    "train_teacher": (config["teacher"], config["teacher"]["max_length"]),
-    "distill_ot": (config["distill"], config["distill"]["max_length"]),
+    "pretrain_encoder": (
+        specs.PretrainSpec.from_config(config["model"]["pretrain"]),
+        config["model"]["max_length"],
+    ),
+    "train_teacher": (TEACHER_SPEC, TEACHER_SPEC.max_length),
+    "distill_ot": (DISTILL_SPEC, DISTILL_SPEC.max_length),
 }
 
 
@@ -404,12 +412,12 @@ def job_resources(stage, model=(), data=()):
                 attempt=attempt,
             )
         if stage == "rerank":
-            share = min(1.0, config["rerank"]["depth"] / config["bm25"]["depth"])
+            share = min(1.0, RERANK_SPEC.depth / config["bm25"]["depth"])
             items = int(jobres.line_count(input.candidates) * share)
-            length = config["rerank"]["max_length"]
+            length = RERANK_SPEC.max_length
         else:
-            section, length = WORK[stage]
-            items = jobres.training_items(section)
+            spec, length = WORK[stage]
+            items = jobres.training_items(spec)
         return jobres.runtime_min(
             stage,
             model_mb=jobres.path_mb(_inputs(input, model)),
