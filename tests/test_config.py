@@ -133,3 +133,40 @@ def test_lower_layers_beyond_the_tiny_bert_are_refused(config):
     config["distill"].update(trainable="lower", lower_layers=5)
     with pytest.raises(ConfigError, match="distill.lower_layers"):
         validate_config(config, SCHEMA)
+
+
+def test_specs_take_their_defaults_from_the_schema_only():
+    import dataclasses
+
+    from optical_clir import specs
+
+    for cls in (
+        specs.PretrainSpec,
+        specs.TeacherSpec,
+        specs.DistillSpec,
+        specs.RerankSpec,
+    ):
+        spec = cls.from_config({})
+        schema = specs.section_schema(cls.SECTION)["properties"]
+        for field in dataclasses.fields(cls):
+            assert field.default is dataclasses.MISSING  # no default of its own
+            value = getattr(spec, field.name)
+            if dataclasses.is_dataclass(value):
+                value = dataclasses.asdict(value)
+                default = specs.filled_section(
+                    f"{cls.SECTION}.{field.name}", schema[field.name]["default"]
+                )
+            else:
+                default = schema[field.name]["default"]
+            assert value == (tuple(default) if isinstance(default, list) else default)
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            spec.steps = 1 if hasattr(spec, "steps") else spec.depth
+
+
+def test_a_spec_names_a_bad_key():
+    from optical_clir.specs import DistillSpec
+
+    with pytest.raises(ConfigError, match=r"'distill.collapse.action'"):
+        DistillSpec.from_config({"collapse": {"action": "explode"}})
+    with pytest.raises(ConfigError, match=r"'distill'.*'bogus'"):
+        DistillSpec.from_config({"bogus": 1})

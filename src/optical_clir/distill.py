@@ -21,7 +21,6 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from optical_clir.fingerprint import fingerprint
 from optical_clir.formats import read_bitext
 from optical_clir.layers import resolve_layers
 from optical_clir.models.collapse import CollapseGuard
@@ -34,9 +33,9 @@ from optical_clir.models.freezing import (
     transformer_layers,
 )
 from optical_clir.models.runtime import set_seed
-from optical_clir.models.trainer import TrainSpec, train
+from optical_clir.models.trainer import train_stage
 from optical_clir.ot import cosine_cost, ot_loss, uniform_marginals, weighted_marginals
-from optical_clir.specs import DistillSpec, as_settings
+from optical_clir.specs import DistillSpec
 
 logger = logging.getLogger(__name__)
 
@@ -305,24 +304,17 @@ def distill(
             action=params.collapse.action,
             last_step=params.steps,
         )
-    spec = TrainSpec.from_stage(params)
-    stats = train(
+    stats = train_stage(
         student,
-        spec,
+        params,
         loss_fn,
-        checkpoints,
-        device,
-        precision,
+        checkpoints=checkpoints,
+        device=device,
+        precision=precision,
         desc="optical",
-        context=fingerprint(
-            teacher_dir,
-            bitext_path,
-            settings={
-                **as_settings(params),
-                "seed": seed,
-                "bitext_pairs": bitext_pairs,
-            },
-        ),
+        seed=seed,
+        inputs=[teacher_dir, bitext_path],
+        settings={"bitext_pairs": bitext_pairs},
         callback=_after_steps(after_step, guard),
     )
     if guard is not None:

@@ -87,9 +87,22 @@ def _plain(value: Any) -> Any:
     return value
 
 
+class ConfigSection:
+    """A spec read from one config section (``SECTION``, dotted)."""
+
+    SECTION: ClassVar[str]
+
+    @classmethod
+    def from_config(cls: type[Spec], section: Mapping | None) -> Spec:
+        """The spec of ``section`` (missing keys take the schema's defaults)."""
+        return section_spec(cls, cls.SECTION, section)  # type: ignore[attr-defined]
+
+
 @dataclass(frozen=True)
-class PretrainSpec:
+class PretrainSpec(ConfigSection):
     """``model.pretrain``: masked-language-model pretraining of the tiny BERT."""
+
+    SECTION: ClassVar[str] = "model.pretrain"
 
     steps: int
     batch_size: int
@@ -98,14 +111,12 @@ class PretrainSpec:
     checkpoint_every: int
     grad_accum: ClassVar[int] = 1  # pretraining does not accumulate
 
-    @classmethod
-    def from_config(cls, section: Mapping | None) -> PretrainSpec:
-        return section_spec(cls, "model.pretrain", section)
-
 
 @dataclass(frozen=True)
-class TeacherSpec:
+class TeacherSpec(ConfigSection):
     """``teacher``: fine-tuning the English teacher of a ranker family."""
+
+    SECTION: ClassVar[str] = "teacher"
 
     steps: int
     batch_size: int
@@ -118,10 +129,6 @@ class TeacherSpec:
     tie_query_key: bool
     checkpoint_every: int
 
-    @classmethod
-    def from_config(cls, section: Mapping | None) -> TeacherSpec:
-        return section_spec(cls, "teacher", section)
-
 
 @dataclass(frozen=True)
 class CollapseSpec:
@@ -133,8 +140,10 @@ class CollapseSpec:
 
 
 @dataclass(frozen=True)
-class DistillSpec:
+class DistillSpec(ConfigSection):
     """``distill``: OPTICAL's loss, what it trains, and its optimisation."""
+
+    SECTION: ClassVar[str] = "distill"
 
     steps: int
     batch_size: int
@@ -155,23 +164,17 @@ class DistillSpec:
     max_length: int
     checkpoint_every: int
 
-    @classmethod
-    def from_config(cls, section: Mapping | None) -> DistillSpec:
-        return section_spec(cls, "distill", section)
-
 
 @dataclass(frozen=True)
-class RerankSpec:
+class RerankSpec(ConfigSection):
     """``rerank``: which first stage is reordered, how deep, in what batches."""
+
+    SECTION: ClassVar[str] = "rerank"
 
     depth: int
     first_stage: str
     batch_size: int
     max_length: int
-
-    @classmethod
-    def from_config(cls, section: Mapping | None) -> RerankSpec:
-        return section_spec(cls, "rerank", section)
 
 
 _NESTED: dict[tuple[type, str], type] = {(DistillSpec, "collapse"): CollapseSpec}

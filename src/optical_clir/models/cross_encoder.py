@@ -22,15 +22,14 @@ from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTok
 
 from optical_clir.atomic import atomic_dir
 from optical_clir.errors import InputError
-from optical_clir.fingerprint import fingerprint
 from optical_clir.formats import read_triples
 from optical_clir.models.freezing import freeze_lower
 from optical_clir.models.late_interaction import BertLateInteraction
 from optical_clir.models.max_pool_ranker import BertMaxPoolRanker, BertMeanPoolRanker
 from optical_clir.models.runtime import autocast, autocast_dtype, set_seed
 from optical_clir.models.scorers import FAMILIES, scorer_for
-from optical_clir.models.trainer import TrainSpec, train
-from optical_clir.specs import TeacherSpec, as_settings
+from optical_clir.models.trainer import train_stage
+from optical_clir.specs import TeacherSpec
 
 logger = logging.getLogger(__name__)
 
@@ -243,18 +242,16 @@ def train_teacher(
         enc = {k: v.to(device) for k, v in scorer.batch(tokenizer, features).items()}
         return pairwise_loss(model(**enc).logits, batch_size)
 
-    spec = TrainSpec.from_stage(params)
-    stats = train(
+    stats = train_stage(
         model,
-        spec,
+        params,
         loss_fn,
-        checkpoints,
-        device,
-        precision,
+        checkpoints=checkpoints,
+        device=device,
+        precision=precision,
         desc="teacher",
-        context=fingerprint(
-            encoder, triples_path, settings={**as_settings(params), "seed": seed}
-        ),
+        seed=seed,
+        inputs=[encoder, triples_path],
     )
     save_ranker(model, tokenizer, out)
     return stats

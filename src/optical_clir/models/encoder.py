@@ -17,10 +17,9 @@ import torch
 from transformers import BertConfig, BertForMaskedLM, BertTokenizerFast
 
 from optical_clir.atomic import atomic_dir
-from optical_clir.fingerprint import fingerprint
 from optical_clir.models.runtime import set_seed
-from optical_clir.models.trainer import TrainSpec, train
-from optical_clir.specs import PretrainSpec, as_settings
+from optical_clir.models.trainer import train_stage
+from optical_clir.specs import PretrainSpec
 
 logger = logging.getLogger(__name__)
 SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
@@ -149,20 +148,17 @@ def pretrain_mlm(
         logits = model.cls(hidden[chosen.to(device)])
         return torch.nn.functional.cross_entropy(logits.float(), ids[chosen].to(device))
 
-    spec = TrainSpec.from_stage(pretrain)
-    stats = train(
+    stats = train_stage(
         model,
-        spec,
+        pretrain,
         loss_fn,
-        checkpoints,
-        device,
-        precision,
+        checkpoints=checkpoints,
+        device=device,
+        precision=precision,
         desc="mlm",
-        context=fingerprint(
-            tokenizer_dir,
-            *corpora,
-            settings={**arch, **as_settings(pretrain), "seed": seed},
-        ),
+        seed=seed,
+        inputs=[tokenizer_dir, *corpora],
+        settings=arch,
     )
     with atomic_dir(out) as tmp:
         model.bert.save_pretrained(tmp, safe_serialization=True)

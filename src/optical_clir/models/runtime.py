@@ -8,7 +8,7 @@ import logging
 import os
 import random
 from collections.abc import Callable, Iterator, Mapping
-from pathlib import Path
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -63,18 +63,26 @@ def autocast(device: torch.device, dtype: torch.dtype | None) -> Iterator[None]:
             yield
 
 
-def run_training(
-    threads: int,
-    device: str,
-    stats_out: str | Path | None,
-    train: Callable[[torch.device], Mapping],
-) -> None:
-    """The frame of every training stage: set the job's threads, pick the device,
-    run ``train`` on it, and log (and optionally write as JSON) its statistics."""
-    from optical_clir.atomic import write_text
+@dataclass(frozen=True)
+class TrainingJob:
+    """Where and how one training stage runs: its seed, device preference,
+    precision, CPU threads, checkpoint folder, and the JSON file its statistics
+    go to (none: logged only)."""
 
-    set_threads(threads)
-    stats = train(pick_device(device))
-    logger.info("training done: %s", dict(stats))
-    if stats_out:
-        write_text(stats_out, json.dumps(dict(stats), indent=2) + "\n")
+    seed: int
+    device: str
+    precision: str
+    threads: int
+    checkpoints: str
+    stats: str | None = None
+
+    def run(self, train: Callable[[torch.device], Mapping]) -> None:
+        """Set the threads, pick the device, run ``train`` on it, and log (and
+        write) the statistics it returns."""
+        from optical_clir.atomic import write_text
+
+        set_threads(self.threads)
+        stats = train(pick_device(self.device))
+        logger.info("training done: %s", dict(stats))
+        if self.stats:
+            write_text(self.stats, json.dumps(dict(stats), indent=2) + "\n")

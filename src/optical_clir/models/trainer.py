@@ -11,10 +11,10 @@ import logging
 import math
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import torch
 from safetensors.torch import load_file
@@ -241,3 +241,39 @@ def train(
         "resumed_from": start,
         "steps_done": done,
     }
+
+
+def train_stage(
+    model: torch.nn.Module,
+    stage: StageSettings,
+    loss_fn: LossFn,
+    *,
+    checkpoints: str | Path,
+    device: torch.device,
+    precision: str,
+    desc: str,
+    seed: int,
+    inputs: Sequence[str | Path],
+    settings: Mapping[str, Any] | None = None,
+    callback: StepCallback | None = None,
+) -> dict[str, float]:
+    """:func:`train` with a stage's typed spec (``stage``), resuming only from
+    checkpoints of the same start: the fingerprint of ``inputs`` (the starting
+    model and the data), of the spec, the seed and any further ``settings``."""
+    from optical_clir.fingerprint import fingerprint
+    from optical_clir.specs import as_settings
+
+    context = fingerprint(
+        *inputs, settings={**as_settings(stage), "seed": seed, **(settings or {})}
+    )
+    return train(
+        model,
+        TrainSpec.from_stage(stage),
+        loss_fn,
+        checkpoints,
+        device,
+        precision,
+        desc=desc,
+        context=context,
+        callback=callback,
+    )

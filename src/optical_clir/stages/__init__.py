@@ -3,3 +3,23 @@
 per rule, named after the rule and called with keywords by the script of the
 same name (``scripts/<rule>.py``). Stage functions read and write files; the
 work itself lives in the library beside this package."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from optical_clir.models.runtime import TrainingJob
+
+
+def training_job(job: Any) -> TrainingJob:
+    """The :class:`TrainingJob` of a Snakemake training job (the ``snakemake``
+    object of a ``script:``): ``params`` seed, device, precision and
+    checkpoints, its ``threads``, and its ``output.stats``."""
+    return TrainingJob(
+        seed=job.params.seed,
+        device=job.params.device,
+        precision=job.params.precision,
+        threads=job.threads,
+        checkpoints=job.params.checkpoints,
+        stats=job.output.stats,
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from optical_clir.models.runtime import run_training
+from optical_clir.models.runtime import TrainingJob
 from optical_clir.specs import DistillSpec
 
 
@@ -15,32 +15,24 @@ def distill_ot(
     bitext: str,
     distill: Mapping,
     bitext_pairs: int | None,
-    seed: int,
-    device: str,
-    precision: str,
-    threads: int,
     out: str,
-    checkpoints: str,
-    stats: str | None = None,
+    job: TrainingJob,
 ) -> None:
     """Distil ``teacher`` on at most ``bitext_pairs`` pairs of the language's
     bitext (all of them when None) into the student saved at ``out``."""
     from optical_clir.distill import distill as run
 
     spec = DistillSpec.from_config(distill)
-    run_training(
-        threads,
-        device,
-        stats,
+    job.run(
         lambda dev: run(
             teacher,
             bitext,
             spec,
             out,
-            checkpoints,
-            seed,
+            job.checkpoints,
+            job.seed,
             dev,
-            precision,
+            job.precision,
             bitext_pairs=bitext_pairs,
-        ),
+        )
     )

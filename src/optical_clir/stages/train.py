@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 from optical_clir.atomic import write_text
-from optical_clir.models.runtime import run_training, set_threads
+from optical_clir.models.runtime import TrainingJob, set_threads
 from optical_clir.specs import PretrainSpec, TeacherSpec
 
 logger = logging.getLogger(__name__)
@@ -29,32 +29,25 @@ def pretrain_encoder(
     tokenizer: str,
     corpora: Sequence[str],
     model: Mapping,
-    seed: int,
-    device: str,
-    precision: str,
-    threads: int,
     out: str,
-    checkpoints: str,
-    stats: str | None = None,
+    job: TrainingJob,
 ) -> None:
     """Pretrain the simulation's tiny multilingual BERT (MLM)."""
     from optical_clir.models.encoder import pretrain_mlm
 
-    run_training(
-        threads,
-        device,
-        stats,
+    spec = PretrainSpec.from_config(model["pretrain"])
+    job.run(
         lambda dev: pretrain_mlm(
             tokenizer,
             corpora,
             model,
-            PretrainSpec.from_config(model["pretrain"]),
+            spec,
             out,
-            checkpoints,
-            seed,
+            job.checkpoints,
+            job.seed,
             dev,
-            precision,
-        ),
+            job.precision,
+        )
     )
 
 
@@ -123,24 +116,24 @@ def train_teacher(
     triples: str,
     teacher: Mapping,
     family: str,
-    seed: int,
-    device: str,
-    precision: str,
-    threads: int,
     out: str,
-    checkpoints: str,
-    stats: str | None = None,
+    job: TrainingJob,
 ) -> None:
     """Fine-tune the English teacher of a ranker family (``rankers:``) on the
     pivot's training triples."""
     from optical_clir.models.cross_encoder import train_teacher as train
 
     spec = TeacherSpec.from_config(teacher)
-    run_training(
-        threads,
-        device,
-        stats,
+    job.run(
         lambda dev: train(
-            encoder, triples, spec, out, checkpoints, seed, dev, precision, family
-        ),
+            encoder,
+            triples,
+            spec,
+            out,
+            job.checkpoints,
+            job.seed,
+            dev,
+            job.precision,
+            family,
+        )
     )
