@@ -737,7 +737,6 @@ def test_real_costs_bench_runs_the_librarys_losses():
     import importlib.util
 
     from conftest import ROOT, TINY
-
     from optical_clir.config import load_yaml
 
     spec = importlib.util.spec_from_file_location(

@@ -99,35 +99,38 @@ class ConfigSection:
 
 
 @dataclass(frozen=True)
-class PretrainSpec(ConfigSection):
+class TrainingSection(ConfigSection):
+    """What every training section sets: steps of ``batch_size`` sequences at a
+    peak learning rate ``lr``, a checkpoint every ``checkpoint_every`` steps."""
+
+    steps: int
+    batch_size: int
+    lr: float
+    checkpoint_every: int
+
+
+@dataclass(frozen=True)
+class PretrainSpec(TrainingSection):
     """``model.pretrain``: masked-language-model pretraining of the tiny BERT."""
 
     SECTION: ClassVar[str] = "model.pretrain"
 
-    steps: int
-    batch_size: int
-    lr: float
     mlm_probability: float
-    checkpoint_every: int
     grad_accum: ClassVar[int] = 1  # pretraining does not accumulate
 
 
 @dataclass(frozen=True)
-class TeacherSpec(ConfigSection):
+class TeacherSpec(TrainingSection):
     """``teacher``: fine-tuning the English teacher of a ranker family."""
 
     SECTION: ClassVar[str] = "teacher"
 
-    steps: int
-    batch_size: int
     grad_accum: int
-    lr: float
     max_length: int
     max_triples: int | None
     pooling: str
     frozen_layers: int | None
     tie_query_key: bool
-    checkpoint_every: int
 
 
 @dataclass(frozen=True)
@@ -140,15 +143,12 @@ class CollapseSpec:
 
 
 @dataclass(frozen=True)
-class DistillSpec(ConfigSection):
+class DistillSpec(TrainingSection):
     """``distill``: OPTICAL's loss, what it trains, and its optimisation."""
 
     SECTION: ClassVar[str] = "distill"
 
-    steps: int
-    batch_size: int
     grad_accum: int
-    lr: float
     layers: tuple[int, ...]
     reg: float
     marginals: str
@@ -162,7 +162,6 @@ class DistillSpec(ConfigSection):
     max_iter: int
     tol: float
     max_length: int
-    checkpoint_every: int
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ import os
 import random
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -76,13 +77,21 @@ class TrainingJob:
     checkpoints: str
     stats: str | None = None
 
-    def run(self, train: Callable[[torch.device], Mapping]) -> None:
-        """Set the threads, pick the device, run ``train`` on it, and log (and
-        write) the statistics it returns."""
+    def run(self, train: Callable[..., Mapping], *args: Any, **kwargs: Any) -> None:
+        """Set the threads, pick the device, and call ``train(*args,
+        checkpoints=, seed=, device=, precision=, **kwargs)`` with this job's
+        settings; log (and write) the statistics it returns."""
         from optical_clir.atomic import write_text
 
         set_threads(self.threads)
-        stats = train(pick_device(self.device))
+        stats = train(
+            *args,
+            checkpoints=self.checkpoints,
+            seed=self.seed,
+            device=pick_device(self.device),
+            precision=self.precision,
+            **kwargs,
+        )
         logger.info("training done: %s", dict(stats))
         if self.stats:
             write_text(self.stats, json.dumps(dict(stats), indent=2) + "\n")

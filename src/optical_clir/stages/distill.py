@@ -22,17 +22,11 @@ def distill_ot(
     bitext (all of them when None) into the student saved at ``out``."""
     from optical_clir.distill import distill as run
 
-    spec = DistillSpec.from_config(distill)
     job.run(
-        lambda dev: run(
-            teacher,
-            bitext,
-            spec,
-            out,
-            job.checkpoints,
-            job.seed,
-            dev,
-            job.precision,
-            bitext_pairs=bitext_pairs,
-        )
+        run,
+        teacher,
+        bitext,
+        DistillSpec.from_config(distill),
+        out,
+        bitext_pairs=bitext_pairs,
     )

@@ -35,19 +35,13 @@ def pretrain_encoder(
     """Pretrain the simulation's tiny multilingual BERT (MLM)."""
     from optical_clir.models.encoder import pretrain_mlm
 
-    spec = PretrainSpec.from_config(model["pretrain"])
     job.run(
-        lambda dev: pretrain_mlm(
-            tokenizer,
-            corpora,
-            model,
-            spec,
-            out,
-            job.checkpoints,
-            job.seed,
-            dev,
-            job.precision,
-        )
+        pretrain_mlm,
+        tokenizer,
+        corpora,
+        model,
+        PretrainSpec.from_config(model["pretrain"]),
+        out,
     )
 
 
@@ -123,17 +117,6 @@ def train_teacher(
     pivot's training triples."""
     from optical_clir.models.cross_encoder import train_teacher as train
 
-    spec = TeacherSpec.from_config(teacher)
     job.run(
-        lambda dev: train(
-            encoder,
-            triples,
-            spec,
-            out,
-            job.checkpoints,
-            job.seed,
-            dev,
-            job.precision,
-            family,
-        )
+        train, encoder, triples, TeacherSpec.from_config(teacher), out, family=family
     )
