@@ -131,3 +131,23 @@ def test_translate_test_is_a_second_baseline_and_one_group_is_enough():
     )
     out = summary(table).set_index("method")
     assert out.loc["optical", "low_mean"] == 0.3 and np.isnan(out.loc["optical", "gap"])
+
+
+def test_per_query_files_are_keyed_by_the_labels_they_carry(tmp_path):
+    from optical_clir.errors import InputError
+    from optical_clir.stages.evaluate import read_per_query
+
+    good = tmp_path / "anything.tsv"  # the name says nothing
+    good.write_text(
+        "qid\tlang\tmethod\tnDCG@10\n1\tsw\toptical\t0.5\n2\tsw\toptical\t0\n"
+    )
+    frames = read_per_query([str(good)])
+    assert list(frames) == [("sw", "optical")]
+    assert list(frames["sw", "optical"].columns) == ["nDCG@10"]
+    assert list(frames["sw", "optical"].index) == ["1", "2"]
+    mixed = tmp_path / "mixed.tsv"
+    mixed.write_text(
+        "qid\tlang\tmethod\tnDCG@10\n1\tsw\toptical\t0.5\n2\thi\toptical\t0\n"
+    )
+    with pytest.raises(InputError, match="mixed.tsv.*2 \\(lang, method\\) labels"):
+        read_per_query([str(mixed)])

@@ -157,8 +157,11 @@ def test_per_query_file_beside_each_run(tiny_workflow):
     per_query = pd.read_csv(
         tiny_workflow / "results" / DATASET / "velarin" / "bm25.perquery.tsv", sep="\t"
     )
-    assert list(per_query.columns) == ["qid", *MEASURES]
+    assert list(per_query.columns) == ["qid", "lang", "method", *MEASURES]
     assert len(per_query) == 30
+    # the file names its run: analyze_gap reads these columns, not the path
+    assert set(per_query["lang"]) == {"velarin"}
+    assert set(per_query["method"]) == {"bm25"}
 
 
 def test_logs_and_benchmarks_written(tiny_workflow):
