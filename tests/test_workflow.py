@@ -341,3 +341,14 @@ def test_random_order_reference_is_exact_and_below_the_rankers(tiny_workflow):
     assert table.loc[("okhali", "random"), "R@20"] == pytest.approx(
         table.loc[("okhali", "bm25"), "R@20"], abs=5e-5
     )
+
+
+def test_a_second_run_from_nothing_gives_the_same_tables(tiny_workflow, tmp_path):
+    """Two runs of the same config in two empty directories (as two fresh clones
+    would) give the same table, summary and significance, byte for byte."""
+    done = run_snakemake(tmp_path, "all")
+    assert done.returncode == 0, done.stderr[-4000:]
+    for name in ("table.csv", "summary.csv", "significance.csv"):
+        first = tiny_workflow / "results" / DATASET / name
+        second = tmp_path / "results" / DATASET / name
+        assert second.read_bytes() == first.read_bytes(), name
