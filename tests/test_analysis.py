@@ -81,8 +81,8 @@ def test_significance_per_language_with_holm():
         base = pd.DataFrame(
             {"nDCG@10": rng.random(100)}, index=[str(i) for i in range(100)]
         )
-        per_query[(lang, "zeroshot")] = base
-        per_query[(lang, "optical")] = base + shift
+        per_query[(lang, "zeroshot", "1")] = base
+        per_query[(lang, "optical", "1")] = base + shift
     sig = significance(
         per_query, [("en", "pivot"), ("a", "high"), ("b", "low")], 2000, 500, 0.05, 0
     )
@@ -116,9 +116,9 @@ def test_translate_test_is_a_second_baseline_and_one_group_is_enough():
         base = pd.DataFrame(
             {"nDCG@10": rng.random(50)}, index=[str(i) for i in range(50)]
         )
-        per_query[(lang, "zeroshot")] = base
-        per_query[(lang, "teacher_dt")] = base + 0.3
-        per_query[(lang, "optical")] = base + 0.1
+        per_query[(lang, "zeroshot", "1")] = base
+        per_query[(lang, "teacher_dt", "1")] = base + 0.3
+        per_query[(lang, "optical", "1")] = base + 0.1
     sig = significance(per_query, [("ha", "low"), ("so", "low")], 500, 200, 0.05, 0)
     assert list(sig["baseline"]) == ["zeroshot"] * 2 + ["teacher_dt"] * 2
     worse = sig[sig["baseline"] == "teacher_dt"]
@@ -137,17 +137,69 @@ def test_per_query_files_are_keyed_by_the_labels_they_carry(tmp_path):
     from optical_clir.errors import InputError
     from optical_clir.stages.evaluate import read_per_query
 
+    header = "qid\tlang\tmethod\tseed\tnDCG@10\n"
     good = tmp_path / "anything.tsv"  # the name says nothing
-    good.write_text(
-        "qid\tlang\tmethod\tnDCG@10\n1\tsw\toptical\t0.5\n2\tsw\toptical\t0\n"
-    )
-    frames = read_per_query([str(good)])
-    assert list(frames) == [("sw", "optical")]
-    assert list(frames["sw", "optical"].columns) == ["nDCG@10"]
-    assert list(frames["sw", "optical"].index) == ["1", "2"]
+    good.write_text(header + "1\tsw\toptical\t3\t0.5\n2\tsw\toptical\t3\t0\n")
+    bm25 = tmp_path / "bm25.tsv"  # no model seed: an empty field
+    bm25.write_text(header + "1\tsw\tbm25\t\t0.5\n")
+    frames = read_per_query([str(good), str(bm25)])
+    assert list(frames) == [("sw", "optical", "3"), ("sw", "bm25", "")]
+    assert list(frames["sw", "optical", "3"].columns) == ["nDCG@10"]
+    assert list(frames["sw", "optical", "3"].index) == ["1", "2"]
     mixed = tmp_path / "mixed.tsv"
-    mixed.write_text(
-        "qid\tlang\tmethod\tnDCG@10\n1\tsw\toptical\t0.5\n2\thi\toptical\t0\n"
-    )
-    with pytest.raises(InputError, match="mixed.tsv.*2 \\(lang, method\\) labels"):
+    mixed.write_text(header + "1\tsw\toptical\t3\t0.5\n2\thi\toptical\t3\t0\n")
+    with pytest.raises(InputError, match="mixed.tsv.*2 \\(lang, method, seed\\)"):
         read_per_query([str(mixed)])
+
+
+def test_seeds_are_averaged_and_their_spread_reported():
+    rows = []
+    for seed, shift in (("1", 0.0), ("2", 0.1), ("3", 0.2)):
+        for lang, resource, zs in (("h", "high", 0.5), ("l", "low", 0.2)):
+            rows.append(
+                {
+                    "lang": lang,
+                    "resource": resource,
+                    "method": "zeroshot",
+                    "seed": seed,
+                    "nDCG@10": zs + shift,
+                }
+            )
+    for lang, resource in (("h", "high"), ("l", "low")):
+        rows.append(
+            {
+                "lang": lang,
+                "resource": resource,
+                "method": "bm25",
+                "seed": "",
+                "nDCG@10": 0.4,
+            }
+        )
+    out = summary(pd.DataFrame(rows)).set_index("method")
+    assert out.loc["zeroshot", "high_mean"] == pytest.approx(0.6)
+    assert out.loc["zeroshot", "gap"] == pytest.approx(0.3)
+    assert out.loc["zeroshot", "n_seeds"] == 3 and out.loc["bm25", "n_seeds"] == 0
+    # the gap is 0.3 in every seed: a zero-width interval across seeds
+    assert out.loc["zeroshot", "gap_ci_low"] == pytest.approx(0.3)
+    assert out.loc["zeroshot", "gap_ci_high"] == pytest.approx(0.3)
+    assert np.isnan(out.loc["bm25", "gap_ci_low"])
+
+
+def test_a_difference_that_flips_between_seeds_does_not_hold():
+    rng = np.random.default_rng(4)
+    base = pd.DataFrame(
+        {"nDCG@10": rng.random(200)}, index=[str(i) for i in range(200)]
+    )
+    per_query = {}
+    for seed, shift in (("1", 0.3), ("2", 0.2), ("3", -0.05)):
+        per_query[("a", "zeroshot", seed)] = base
+        per_query[("a", "optical", seed)] = base + shift
+        per_query[("b", "zeroshot", seed)] = base
+        per_query[("b", "optical", seed)] = base + 0.1
+    sig = significance(per_query, [("a", "high"), ("b", "low")], 1000, 200, 0.05, 0)
+    a, b = sig.set_index("lang").loc["a"], sig.set_index("lang").loc["b"]
+    assert a["delta"] == pytest.approx(0.15) and a["n_seeds"] == 3
+    assert a["delta_seed_min"] == pytest.approx(-0.05)
+    assert a["significant"] and not a["same_sign_every_seed"]
+    assert not a["holds_across_seeds"]
+    assert b["holds_across_seeds"]

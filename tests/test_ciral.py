@@ -103,7 +103,8 @@ def test_metrics_equal_trec_eval_for_every_measure(ciral_run):
     for lang in LANGS:
         res = work / "resources" / DATASET / lang
         for method in ("bm25", "bm25_dt", "zeroshot", "optical", "teacher_dt"):
-            run = read_run(work / "results" / DATASET / lang / f"{method}.trec")
+            name = method if method.startswith("bm25") else f"{method}.seed7"
+            run = read_run(work / "results" / DATASET / lang / f"{name}.trec")
             expected = trec_eval_ref.evaluate(
                 run,
                 read_qrels(res / "qrels.txt"),
@@ -134,7 +135,7 @@ def test_layout_keeps_ciral_ids_and_uses_both_query_sets(ciral_run, fixture_root
     assert log
     # teacher_dt read the English translations of bm25's candidates
     bm25 = read_run(work / "results" / DATASET / "ha" / "bm25.trec")
-    teacher_dt = read_run(work / "results" / DATASET / "ha" / "teacher_dt.trec")
+    teacher_dt = read_run(work / "results" / DATASET / "ha" / "teacher_dt.seed7.trec")
     for qid, docs in teacher_dt.items():
         top = sorted(bm25[qid], key=lambda d: (-bm25[qid][d], d))[:10]
         assert set(docs) == set(top)
@@ -251,5 +252,5 @@ def test_dry_run_of_the_ciral_config_lists_every_job(tmp_path):
     assert counts["index_bm25"] == counts["retrieve_bm25"] == "8"  # bm25 and bm25_dt
     assert counts["rerank"] == str(3 * 4)  # zeroshot, optical, teacher_dt
     for lang in ("ha", "so", "sw", "yo"):
-        assert f"results/ciral-v1.0/{lang}/teacher_dt.trec" in done.stdout
+        assert f"results/ciral-v1.0/{lang}/teacher_dt.seed13.trec" in done.stdout
         assert f"results/ciral-v1.0/{lang}/metrics.csv" in done.stdout

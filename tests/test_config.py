@@ -170,3 +170,14 @@ def test_a_spec_names_a_bad_key():
         DistillSpec.from_config({"collapse": {"action": "explode"}})
     with pytest.raises(ConfigError, match=r"'distill'.*'bogus'"):
         DistillSpec.from_config({"bogus": 1})
+
+
+def test_seeds_default_to_the_data_seed_and_accept_command_line_text(config):
+    validate_config(config, SCHEMA)
+    assert config["seeds"] == [config["seed"]]
+    config["seeds"] = ["7", "8"]  # as `--config seeds=[7,8]` passes them
+    validate_config(config, SCHEMA)
+    assert config["seeds"] == [7, 8]
+    config["seeds"] = [7, 7]
+    with pytest.raises(ConfigError, match=r"key 'seeds'.*non-unique"):
+        validate_config(config, SCHEMA)

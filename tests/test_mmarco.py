@@ -83,7 +83,7 @@ def test_table_has_every_language_and_method(real_run):
     english = table[(table["lang"] == "en") & (table["method"] == "bm25")]
     assert reproduction.loc[0, "ours"] == pytest.approx(english["RR@10"].iloc[0])
     for method in ("zeroshot", "optical"):  # a real model scores, no constant
-        run = (work / "results" / DATASET / "hi" / f"{method}.trec").read_text()
+        run = (work / "results" / DATASET / "hi" / f"{method}.seed7.trec").read_text()
         assert len({line.split()[4] for line in run.splitlines()}) > 10
 
 
@@ -282,7 +282,7 @@ def test_dry_run_of_the_real_config_lists_every_job(tmp_path):
 def test_mono_setting_on_the_real_path(real_run, tmp_path):
     work = tmp_path / "work"
     shutil.copytree(real_run[0], work, ignore=shutil.ignore_patterns("locks"))
-    target = f"results/{DATASET}/hi/zeroshot.trec"
+    target = f"results/{DATASET}/hi/zeroshot.seed7.trec"
     done = run_snakemake(
         work,
         target,
@@ -292,5 +292,5 @@ def test_mono_setting_on_the_real_path(real_run, tmp_path):
         env=_env("http://127.0.0.1:9", work),
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    log = work / "logs" / "rerank" / DATASET / "hi" / "zeroshot.log"
+    log = work / "logs" / "rerank" / DATASET / "hi" / "zeroshot.seed7.log"
     assert f"queries resources/{DATASET}/hi/queries.tsv," in log.read_text()

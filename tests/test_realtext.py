@@ -243,19 +243,21 @@ def test_realtext_table_and_pruned_encoder(realtext_run):
     assert "R@5" in table.columns and (table["n_queries"] == 12).all()
     assert "real data" in (results / "table.md").read_text()
     # every target's teacher_en is the pivot's run (copied): the same scores
-    english = (results / "en" / "teacher_en.trec").read_text()
-    assert english and (results / "de" / "teacher_en.trec").read_text() == english
+    english = (results / "en" / "teacher_en.seed7.trec").read_text()
+    assert english and (results / "de" / "teacher_en.seed7.trec").read_text() == english
     teacher = table[table["method"] == "teacher_en"]
     assert teacher["nDCG@10"].nunique() == 1
     prune = json.loads((results / "models" / "encoder.prune.json").read_text())
     assert prune["pieces_before"] == 250002
     assert 1000 < prune["pieces_after"] < 20000
     assert prune["parameters_after"] < prune["parameters_before"] / 3
-    stats = json.loads((results / "models" / "optical-sw.stats.json").read_text())
+    stats = json.loads(
+        (results / "models" / "seed7" / "optical-sw.stats.json").read_text()
+    )
     assert stats["heldout_pairs"] == 8
     assert [h["step"] for h in stats["collapse_history"]] == [0, 2, 4]
     log = (
-        realtext_run / "logs" / "distill_ot" / "bible-tiny" / "optical-sw.log"
+        realtext_run / "logs" / "distill_ot" / "bible-tiny" / "seed7" / "optical-sw.log"
     ).read_text()
     assert "collapse guard, step 0: held-out OT cost" in log
     manifest = json.loads(
@@ -273,7 +275,7 @@ def test_every_language_reranks_the_english_candidates(realtext_run):
     for lang in ("de", "sw"):
         assert read_run(results / lang / "bm25.trec") == english
         for method in ("zeroshot", "optical"):
-            run = read_run(results / lang / f"{method}.trec")
+            run = read_run(results / lang / f"{method}.seed7.trec")
             for qid, docs in run.items():
                 top = sorted(english[qid], key=lambda d: (-english[qid][d], d))[:5]
                 assert set(docs) == set(top)

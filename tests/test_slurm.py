@@ -23,8 +23,16 @@ DATASET = "synthetic-tiny"
 PROFILE = ROOT / "profiles" / "slurm"
 # The GPU rules pick their device as on a cluster: CUDA if Slurm gave one.
 AUTO_DEVICE = ("--config", "device=auto")
+
+
 # The Slurm comment of the cross-encoder teacher's job (rule and wildcard values).
-CE_TEACHER_JOB = "rule_train_teacher_wildcards_teacher"
+def is_ce_teacher_job(name: str) -> bool:
+    """The cross-encoder teacher's Slurm job (wildcards: a seed and ``teacher``)."""
+    return name.startswith("rule_train_teacher_wildcards_") and name.endswith(
+        "_teacher"
+    )
+
+
 ON_CPU = "no CUDA device found: running this GPU stage on the CPU"
 
 
@@ -97,7 +105,7 @@ def test_cancelled_training_job_resumes_from_its_checkpoint(
     configfile.write_text(yaml.safe_dump(config))
     work = tmp_path / "work"
     work.mkdir()
-    target = f"results/{DATASET}/models/teacher"
+    target = f"results/{DATASET}/models/seed7/teacher"
     cmd = [
         SNAKEMAKE,
         target,
@@ -119,7 +127,7 @@ def test_cancelled_training_job_resumes_from_its_checkpoint(
         try:
             checkpoints = work / "results" / DATASET / "checkpoints"
             _wait_for(
-                lambda: any(checkpoints.glob("teacher-*/step-*")),
+                lambda: any(checkpoints.glob("seed7/teacher-*/step-*")),
                 600,
                 "the first teacher checkpoint",
                 outer,
@@ -128,7 +136,7 @@ def test_cancelled_training_job_resumes_from_its_checkpoint(
             running = [
                 job
                 for job in slurm.jobs()
-                if job[2] == CE_TEACHER_JOB and job[1] == "RUNNING"
+                if is_ce_teacher_job(job[2]) and job[1] == "RUNNING"
             ]
             assert len(running) == 1, slurm.jobs()
             assert slurm.run("scancel", running[0][0]).returncode == 0
@@ -138,7 +146,7 @@ def test_cancelled_training_job_resumes_from_its_checkpoint(
                 outer.kill()
                 outer.wait()
 
-    states = [job[1] for job in slurm.jobs() if job[2] == CE_TEACHER_JOB]
+    states = [job[1] for job in slurm.jobs() if is_ce_teacher_job(job[2])]
     assert "CANCELLED" in states and states[-1] == "COMPLETED", states
     assert (work / target / "model.safetensors").exists()
     # The cancelled attempt checkpointed on SIGTERM (its Slurm log keeps its
@@ -147,7 +155,7 @@ def test_cancelled_training_job_resumes_from_its_checkpoint(
     said = "\n".join(path.read_text(errors="replace") for path in attempts)
     assert "SIGTERM received: checkpointing and stopping" in said
     teacher_log = (
-        work / "logs" / "train_teacher" / DATASET / "teacher.log"
+        work / "logs" / "train_teacher" / DATASET / "seed7" / "teacher.log"
     ).read_text()
     assert re.search(r"resuming \S+ from \S+ \(step \d+ of 1500\)", teacher_log), (
         teacher_log[-2000:]

@@ -30,10 +30,16 @@ METHODS = [
 MEASURES = measures(20)  # recall at the tiny config's rerank depth
 COLUMNS = [*ID_COLUMNS, *MEASURES, "n_queries"]
 RESULTS = f"results/{DATASET}"
+SEED = 7  # the tiny config's (seeds: null -> [seed])
 
 
 def _methods(lang):
     return ["bm25", "teacher_en", "teacher_en_li"] if lang == "en" else METHODS
+
+
+def _run(method, seed=SEED):
+    """A run file's name: a neural method's carries its model seed."""
+    return method if method.startswith("bm25") else f"{method}.seed{seed}"
 
 
 def test_table_has_every_language(tiny_workflow):
@@ -54,13 +60,52 @@ def test_table_has_every_language(tiny_workflow):
     assert "controlled simulation" in md and "| okhali | low | bm25 |" in md
 
 
+def test_table_says_which_model_seed_each_row_ran_with(tiny_workflow):
+    table = pd.read_csv(tiny_workflow / RESULTS / "table.csv", dtype={"seed": str})
+    neural = ~table["method"].isin(["bm25", "random"])
+    assert set(table.loc[neural, "seed"]) == {str(SEED)}
+    assert table.loc[~neural, "seed"].isna().all()  # no model seed: empty
+
+
+def test_seeds_share_the_data_and_bm25_and_the_analysis_averages_them(
+    copy_of_tiny,
+):
+    work = copy_of_tiny
+    bm25 = work / RESULTS / "okhali" / "bm25.trec"
+    collection = work / "resources" / DATASET / "okhali" / "collection.tsv"
+    stamps = bm25.stat().st_mtime_ns, collection.stat().st_mtime_ns
+    done = run_snakemake(
+        work, "all", "--config", "seeds=[7,8]", 'rankers=["cross_encoder"]'
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    assert (bm25.stat().st_mtime_ns, collection.stat().st_mtime_ns) == stamps
+    seed8 = work / RESULTS / "models" / "seed8"
+    assert (seed8 / "encoder" / "model.safetensors").exists()  # pretrained again
+    assert (seed8 / "optical-okhali" / "model.safetensors").exists()
+    table = pd.read_csv(work / RESULTS / "table.csv", dtype={"seed": str})
+    zs = table[table["method"] == "zeroshot"]
+    assert list(zs["seed"]) == ["7", "8"] * 2
+    summary = pd.read_csv(work / RESULTS / "summary.csv").set_index("method")
+    assert summary.loc["zeroshot", "n_seeds"] == 2
+    assert summary.loc["bm25", "n_seeds"] == 0
+    high = zs.loc[zs["resource"] == "high", "nDCG@10"].mean()
+    assert summary.loc["zeroshot", "high_mean"] == pytest.approx(high, abs=1e-4)
+    low, up = summary.loc["zeroshot", ["gap_ci_low", "gap_ci_high"]]
+    assert low <= summary.loc["zeroshot", "gap"] <= up
+    sig = pd.read_csv(work / RESULTS / "significance.csv")
+    assert (sig["n_seeds"] == 2).all()
+    assert (sig["holds_across_seeds"] <= sig["significant"]).all()
+    report = (work / RESULTS / "report.md").read_text()
+    assert "the mean over 2 model seeds (7, 8)" in report
+
+
 def test_table_equals_trec_eval_on_run_files(tiny_workflow):
     table = pd.read_csv(tiny_workflow / RESULTS / "table.csv").set_index("lang")
     table = table.set_index("method", append=True)
     for lang in LANGS:
         res = tiny_workflow / "resources" / DATASET / lang
         for method in _methods(lang):
-            path = tiny_workflow / "results" / DATASET / lang / f"{method}.trec"
+            path = tiny_workflow / "results" / DATASET / lang / f"{_run(method)}.trec"
             expected = trec_eval_ref.evaluate(
                 read_run(path),
                 read_qrels(res / "qrels.txt"),
@@ -89,7 +134,7 @@ def test_reranked_runs_keep_the_bm25_candidates(tiny_workflow):
     base = tiny_workflow / "results" / DATASET / "okhali"
     bm25 = read_run(base / "bm25.trec")
     for method in ("zeroshot", "optical", "teacher_en"):
-        run = read_run(base / f"{method}.trec")
+        run = read_run(base / f"{_run(method)}.trec")
         for qid, docs in run.items():
             top = sorted(bm25[qid], key=lambda d: (-bm25[qid][d], d))[:20]
             assert set(docs) == set(top), (method, qid)
@@ -115,7 +160,7 @@ def test_analysis_outputs(tiny_workflow):
 
 
 def test_models_are_safetensors(tiny_workflow):
-    models = tiny_workflow / "results" / DATASET / "models"
+    models = tiny_workflow / "results" / DATASET / "models" / f"seed{SEED}"
     for name in (
         "encoder",
         "teacher",
@@ -157,11 +202,12 @@ def test_per_query_file_beside_each_run(tiny_workflow):
     per_query = pd.read_csv(
         tiny_workflow / "results" / DATASET / "velarin" / "bm25.perquery.tsv", sep="\t"
     )
-    assert list(per_query.columns) == ["qid", "lang", "method", *MEASURES]
+    assert list(per_query.columns) == ["qid", "lang", "method", "seed", *MEASURES]
     assert len(per_query) == 30
     # the file names its run: analyze_gap reads these columns, not the path
     assert set(per_query["lang"]) == {"velarin"}
     assert set(per_query["method"]) == {"bm25"}
+    assert per_query["seed"].isna().all()  # BM25 reads no model seed
 
 
 def test_logs_and_benchmarks_written(tiny_workflow):
@@ -249,10 +295,10 @@ def test_query_without_qrels_fails_without_metrics(copy_of_tiny):
 
 def test_mono_setting_reranks_with_target_queries(copy_of_tiny):
     work = copy_of_tiny
-    target = f"results/{DATASET}/okhali/zeroshot.trec"
+    target = f"results/{DATASET}/okhali/zeroshot.seed{SEED}.trec"
     done = run_snakemake(work, target, "--config", "setting=mono")
     assert done.returncode == 0, done.stderr[-3000:]
-    log = work / "logs" / "rerank" / DATASET / "okhali" / "zeroshot.log"
+    log = work / "logs" / "rerank" / DATASET / "okhali" / f"zeroshot.seed{SEED}.log"
     # translated queries, not queries_en
     assert f"queries resources/{DATASET}/okhali/queries.tsv," in log.read_text()
     table = run_snakemake(work, "results/table.csv", "--config", "setting=mono")
@@ -270,7 +316,9 @@ def _local_config(tiny_workflow, work, **changes):
     config["dataset"] = "local-tiny"
     config["source"] = "local"
     config["model"] = {
-        "encoder": str(tiny_workflow / "results" / DATASET / "models" / "encoder")
+        "encoder": str(
+            tiny_workflow / "results" / DATASET / "models" / f"seed{SEED}" / "encoder"
+        )
     }
     # a pretrained encoder: no key tying (config/config.yaml's simulation prior)
     config["teacher"].update(steps=4, checkpoint_every=10, tie_query_key=False)
@@ -298,12 +346,20 @@ def test_local_data_honours_the_bitext_budget_and_an_external_tsv(
     config["languages"][0]["bitext_pairs"] = 40
     config["languages"][1]["bitext_pairs"] = 25  # the placed file has 50
     path.write_text(yaml.safe_dump(config))
-    targets = [f"results/local-tiny/models/optical-{x}" for x in ("velarin", "okhali")]
+    targets = [
+        f"results/local-tiny/models/seed{SEED}/optical-{x}"
+        for x in ("velarin", "okhali")
+    ]
     done = run_snakemake(work, *targets, configfile=path)
     assert done.returncode == 0, done.stderr[-3000:]
     assert len(bitext.read_text().splitlines()) == 40  # imported, at the budget
     log = (
-        work / "logs" / "distill_ot" / "local-tiny" / "optical-okhali.log"
+        work
+        / "logs"
+        / "distill_ot"
+        / "local-tiny"
+        / f"seed{SEED}"
+        / "optical-okhali.log"
     ).read_text()
     assert "bitext: 25 of the 50 pairs" in log
     manifest = (work / "results/local-tiny/models/encoder.manifest.json").read_text()
@@ -316,10 +372,17 @@ def test_local_data_with_other_passage_ids_fails_up_front(tiny_workflow, tmp_pat
     collection = work / "resources" / "local-tiny" / "en" / "collection.tsv"
     lines = collection.read_text().splitlines()
     collection.write_text("".join(f"x{line}\n" for line in lines))  # other ids
-    target = "results/local-tiny/okhali/teacher_en.trec"
+    target = f"results/local-tiny/okhali/teacher_en.seed{SEED}.trec"
     done = run_snakemake(work, target, configfile=path)
     assert done.returncode != 0
-    log = work / "logs" / "rerank" / "local-tiny" / "okhali" / "teacher_en.log"
+    log = (
+        work
+        / "logs"
+        / "rerank"
+        / "local-tiny"
+        / "okhali"
+        / f"teacher_en.seed{SEED}.log"
+    )
     assert "must use the English passage ids" in log.read_text()
     assert not (work / target).exists()
 

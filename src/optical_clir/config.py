@@ -100,6 +100,11 @@ def validate_config(
         Naming the first offending key (all schema violations are listed).
     """
     schema = load_yaml(schema_path)
+    seeds = config.get("seeds")
+    if isinstance(seeds, list):  # `--config seeds=[7,8]` gives them as text
+        config["seeds"] = [
+            int(s) if isinstance(s, str) and s.strip().isdigit() else s for s in seeds
+        ]
     fill_defaults(config, schema)
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(
@@ -114,6 +119,8 @@ def validate_config(
             first.message + ("\n  " + "\n  ".join(lines[1:]) if len(lines) > 1 else ""),
             source,
         )
+    if config["seeds"] is None:  # one model seed: the data's
+        config["seeds"] = [config["seed"]]
     seen: dict[str, int] = {}
     for i, lang in enumerate(config["languages"]):
         name = lang["name"]

@@ -38,10 +38,17 @@ EVAL_LANGS = LANGS if TRANSLATED_PASSAGES else [PIVOT, *LANGS]
 DATASET_METHODS = registry.for_dataset(TRANSLATED_PASSAGES, config["rankers"])
 FIRST_STAGES = registry.names(DATASET_METHODS, "first_stage")
 NEURAL_METHODS = registry.names(DATASET_METHODS, "neural")
-RUN_METHODS = [*FIRST_STAGES, *NEURAL_METHODS]
 METHODS = registry.names(DATASET_METHODS)
-# Model folders under results/<dataset>/models/: a teacher per family, and per
-# family and target language a student (<prefix>-<lang>).
+# The models' seeds (seeds:): every neural method runs once per seed, as
+# <method>.seed<k>.trec; a first stage runs once (it reads no model seed).
+SEEDS = [int(s) for s in config["seeds"]]
+# Every run file's name -> (method, model seed or None): a lookup, no parsing.
+RUN_LABELS = {
+    **{m: (m, None) for m in FIRST_STAGES},
+    **{f"{m}.seed{s}": (m, s) for m in NEURAL_METHODS for s in SEEDS},
+}
+# Model folders under results/<dataset>/models/seed<k>/: a teacher per family, and
+# per family and target language a student (<prefix>-<lang>).
 TEACHERS = {f: f"teacher{registry.SUFFIX[f]}" for f in config["rankers"]}
 STUDENTS = {f: f"optical{registry.SUFFIX[f]}" for f in config["rankers"]}
 FAMILY_OF_MODEL = {name: f for d in (TEACHERS, STUDENTS) for f, name in d.items()}
@@ -84,7 +91,8 @@ wildcard_constraints:
     lang="|".join(re.escape(l) for l in EVAL_LANGS),
     target="|".join(re.escape(l) for l in LANGS),
     method="|".join(METHODS),
-    run_method="|".join(RUN_METHODS),
+    run_method="|".join(re.escape(r) for r in RUN_LABELS),
+    seed="|".join(str(s) for s in SEEDS),
     neural="|".join(NEURAL_METHODS),
     teacher="|".join(TEACHERS.values()),
     student="|".join(STUDENTS.values()),
@@ -159,19 +167,39 @@ def language_params(wildcards):
 
 
 def run_labels(wildcards, method=None):
-    """Identifying columns of one evaluated run."""
+    """Identifying columns of one evaluated run (``seed``: the model seed of a
+    neural run, empty for a first stage and the random order)."""
+    name, seed = (method, None) if method else RUN_LABELS[wildcards.run_method]
     return {
         "dataset": DATASET,
         "setting": config["setting"],
         "lang": wildcards.lang,
         "resource": resource_of(wildcards.lang),
-        "method": method or wildcards.run_method,
+        "method": name,
+        "seed": "" if seed is None else str(seed),
     }
 
 
 def methods_for(lang):
     """Methods evaluated for a language (English: BM25 and the teachers themselves)."""
     return registry.for_language(DATASET_METHODS, is_pivot=lang == PIVOT)
+
+
+def evaluated_runs(lang):
+    """What is evaluated for a language: each method once, a neural one per seed."""
+    return [
+        f"{m}.seed{s}" if m in NEURAL_METHODS else m
+        for m in methods_for(lang)
+        for s in (SEEDS if m in NEURAL_METHODS else [None])
+    ]
+
+
+def encoder_dir(seed):
+    """The encoder of a model seed: the tiny BERT pretrained with that seed, or the
+    one fetched (pretrained elsewhere) for every seed."""
+    if config["model"]["encoder"] is None:
+        return f"{MODELS}/seed{seed}/encoder"
+    return f"{MODELS}/encoder"
 
 
 def rerank_candidates(wildcards):
@@ -184,10 +212,10 @@ def rerank_candidates(wildcards):
 def language_metrics(wildcards):
     """Per-method metric rows of one language."""
     return expand(
-        "results/{dataset}/{lang}/{method}.metrics.csv",
+        "results/{dataset}/{lang}/{run}.metrics.csv",
         dataset=wildcards.dataset,
         lang=wildcards.lang,
-        method=methods_for(wildcards.lang),
+        run=evaluated_runs(wildcards.lang),
     )
 
 
@@ -196,20 +224,21 @@ def pretrain_corpora(wildcards):
     return expand("resources/{dataset}/{lang}/pretrain.txt", dataset=DATASET, lang=EVAL_LANGS)
 
 
-def checkpoint_dir(stage, *sections):
-    """Checkpoints of a training stage, keyed by a hash of its settings and the seed,
-    so that a changed config never resumes from a stale checkpoint."""
+def checkpoint_dir(stage, seed, *sections):
+    """Checkpoints of a training stage, keyed by its model seed and a hash of its
+    settings and the data seed, so that a changed config never resumes from a
+    stale checkpoint."""
     blob = json.dumps([config["seed"], *sections], sort_keys=True, default=str)
     digest = hashlib.sha256(blob.encode()).hexdigest()[:10]
-    return f"results/{DATASET}/checkpoints/{stage}-{digest}"
+    return f"results/{DATASET}/checkpoints/seed{seed}/{stage}-{digest}"
 
 
 def rerank_model(wildcards):
     """The model of a method: its family's teacher, or the language's student."""
     method = registry.REGISTRY[wildcards.neural]
     if method.model == "optical":
-        return f"{MODELS}/{method.model_name}-{wildcards.lang}"
-    return f"{MODELS}/{method.model_name}"
+        return f"{MODELS}/seed{wildcards.seed}/{method.model_name}-{wildcards.lang}"
+    return f"{MODELS}/seed{wildcards.seed}/{method.model_name}"
 
 
 def rerank_queries(wildcards):
@@ -233,20 +262,21 @@ def rerank_collection(wildcards):
     return f"resources/{DATASET}/{lang}/collection.tsv"
 
 
-def model_checkpoints(name, *sections):
-    """Checkpoints of a model folder ``name`` (``teacher``, ``optical-de``, ...):
-    the cross-encoder's keep their hash; another family's include its name."""
+def model_checkpoints(name, seed, *sections):
+    """Checkpoints of a model folder ``name`` (``teacher``, ``optical-de``, ...) of
+    a model seed: the cross-encoder's keep their hash; another family's include
+    its name."""
     family = FAMILY_OF_MODEL[name.split("-", 1)[0]]
     extra = [] if family == "cross_encoder" else [family]
-    return checkpoint_dir(name, *sections, *extra)
+    return checkpoint_dir(name, seed, *sections, *extra)
 
 
 def per_query_files(wildcards):
     """Per-query metric files of every evaluated run (for tests and CIs)."""
     return [
-        f"results/{DATASET}/{lang}/{method}.perquery.tsv"
+        f"results/{DATASET}/{lang}/{run}.perquery.tsv"
         for lang in EVAL_LANGS
-        for method in methods_for(lang)
+        for run in evaluated_runs(lang)
     ]
 
 

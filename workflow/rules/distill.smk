@@ -5,23 +5,27 @@
 # cross-encoder teacher, optical_li-<lang> from the late-interaction one.
 rule distill_ot:
     input:
-        teacher=lambda w: f"{MODELS}/{TEACHERS[FAMILY_OF_MODEL[w.student]]}",
+        teacher=lambda w: f"{MODELS}/seed{w.seed}/{TEACHERS[FAMILY_OF_MODEL[w.student]]}",
         bitext="resources/{dataset}/{target}/bitext.tsv",
     output:
-        model=directory("results/{dataset}/models/{student}-{target}"),
-        stats="results/{dataset}/models/{student}-{target}.stats.json",
+        model=directory("results/{dataset}/models/seed{seed}/{student}-{target}"),
+        stats="results/{dataset}/models/seed{seed}/{student}-{target}.stats.json",
     log:
-        "logs/distill_ot/{dataset}/{student}-{target}.log",
+        "logs/distill_ot/{dataset}/seed{seed}/{student}-{target}.log",
     benchmark:
-        "benchmarks/distill_ot/{dataset}/{student}-{target}.tsv"
+        "benchmarks/distill_ot/{dataset}/seed{seed}/{student}-{target}.tsv"
     params:
         distill=config["distill"],
-        seed=config["seed"],
+        seed=lambda w: int(w.seed),
         bitext_pairs=lambda w: LANG_CONFIG[w.target]["bitext_pairs"],
         device=config["device"],
         precision=config["precision"],
         checkpoints=lambda w: model_checkpoints(
-            f"{w.student}-{w.target}", config["model"], config["teacher"], config["distill"]
+            f"{w.student}-{w.target}",
+            w.seed,
+            config["model"],
+            config["teacher"],
+            config["distill"],
         ),
     threads: 1
     resources:

