@@ -77,7 +77,9 @@ def test_tiny_workflow_runs_through_the_slurm_profile(slurm, tmp_path, monkeypat
         assert rule in rules, (rule, jobs)
     assert not [job for job in jobs if job[1] in ("FAILED", "CANCELLED", "TIMEOUT")]
     # The GPU rules got a (virtual) GPU from Slurm and said that they ran on the CPU.
-    teacher_log = tmp_path / "logs" / "train_teacher" / DATASET / "teacher.log"
+    teacher_log = (
+        tmp_path / "logs" / "train_teacher" / DATASET / "seed7" / "teacher.log"
+    )
     assert ON_CPU in teacher_log.read_text()
 
 
