@@ -10,7 +10,7 @@ update. The OT share is OT / whole step.
 
 Usage::
 
-    python bench/distill.py --teacher results/synthetic-demo/models/teacher \
+    python bench/distill.py --teacher results/synthetic-demo/models/seed13/teacher \
         --bitext resources/synthetic-demo/okhali/bitext.tsv --steps 20
 """
 
@@ -38,7 +38,9 @@ WARMUP = 3
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
-        "--teacher", type=Path, default=ROOT / "results/synthetic-demo/models/teacher"
+        "--teacher",
+        type=Path,
+        default=ROOT / "results/synthetic-demo/models/seed13/teacher",
     )
     parser.add_argument(
         "--bitext",

@@ -11,7 +11,7 @@ same network up to the pooling of one vector per pair.
 
 Usage::
 
-    python bench/rerank.py --model results/synthetic-demo/models/teacher \
+    python bench/rerank.py --model results/synthetic-demo/models/seed13/teacher \
         --pairs 4000 --repeats 3 --threads 1
 """
 
@@ -51,7 +51,9 @@ def candidate_pairs(dataset: str, lang: str, limit: int) -> list[tuple[str, str]
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
-        "--model", type=Path, default=ROOT / "results/synthetic-demo/models/teacher"
+        "--model",
+        type=Path,
+        default=ROOT / "results/synthetic-demo/models/seed13/teacher",
     )
     parser.add_argument("--dataset", default="synthetic-demo")
     parser.add_argument("--lang", default="okhali")

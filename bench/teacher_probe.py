@@ -73,7 +73,7 @@ def main() -> None:
     cpu = torch.device("cpu")
     with tempfile.TemporaryDirectory() as tmp:
         stats = train_teacher(
-            out / "models" / "encoder",
+            out / "models" / f"seed{seed}" / "encoder",  # seeds: null -> [seed]
             res / "triples.tsv",
             TeacherSpec.from_config(params),
             Path(tmp) / "teacher",
