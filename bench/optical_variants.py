@@ -79,7 +79,7 @@ def run_variants(args, config: dict) -> dict:
     results = json.loads(args.out.read_text()) if args.out.exists() else {}
     queries = read_queries(resources / "en" / "queries_en.tsv")
 
-    def score(model_dir: Path, lang: str, tag: str) -> dict:
+    def score(model_dir: Path, lang: str) -> dict:
         collection = read_collection(resources / lang / "collection.tsv")
         run = rerank(
             candidates,
@@ -117,7 +117,7 @@ def run_variants(args, config: dict) -> dict:
                 else f"s{seed}/{lang}/zeroshot"
             )
             if key not in results:
-                results[key] = score(teacher, lang, f"t{seed}")
+                results[key] = score(teacher, lang)
                 save()
         for name, changes in args.variants:
             params = DistillSpec.from_config({**config["distill"], **changes})
@@ -141,7 +141,7 @@ def run_variants(args, config: dict) -> dict:
                         if x["name"] == lang
                     ),
                 )
-                results[key] = score(student, lang, f"{name}{seed}")
+                results[key] = score(student, lang)
                 results[f"{key}/stats"] = {
                     k: v for k, v in stats.items() if k != "collapse_history"
                 }

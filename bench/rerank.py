@@ -36,6 +36,20 @@ from optical_clir.models.cross_encoder import (
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def scoring(model, tokenizer, pairs, args, device: torch.device):
+    """A call that scores ``pairs`` as reranking does (``args.batch_size``,
+    ``args.max_length``), for the timing helpers."""
+    return lambda: score_pairs(
+        model,
+        tokenizer,
+        pairs,
+        args.batch_size,
+        args.max_length,
+        device,
+        progress=False,
+    )
+
+
 def candidate_pairs(dataset: str, lang: str, limit: int) -> list[tuple[str, str]]:
     """The first ``limit`` (English query, passage) pairs of a language's BM25
     candidates (the pivot's run where the language has none of its own)."""
@@ -84,15 +98,7 @@ def main() -> None:
     )
     seconds, scores = interleaved_medians(
         {
-            "ours": lambda: score_pairs(
-                model,
-                tokenizer,
-                pairs,
-                args.batch_size,
-                args.max_length,
-                device,
-                progress=False,
-            ),
+            "ours": scoring(model, tokenizer, pairs, args, device),
             "theirs": lambda: reference.predict(
                 pairs,
                 batch_size=args.batch_size,

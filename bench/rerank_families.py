@@ -21,10 +21,10 @@ import json
 from pathlib import Path
 
 import torch
-from rerank import candidate_pairs  # bench/rerank.py: the same candidate pairs
+from rerank import candidate_pairs, scoring  # bench/rerank.py: the same candidate pairs
 from timing import interleaved_medians
 
-from optical_clir.models.cross_encoder import load_ranker, score_pairs
+from optical_clir.models.cross_encoder import load_ranker
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -54,20 +54,11 @@ def main() -> None:
         torch.manual_seed(0)
         rankers[family] = load_ranker(encoder, device, family=family)
 
-    def scorer(family: str):
-        model, tokenizer = rankers[family]
-        return lambda: score_pairs(
-            model,
-            tokenizer,
-            pairs,
-            args.batch_size,
-            args.max_length,
-            device,
-            progress=False,
-        )
-
     seconds, _ = interleaved_medians(
-        {family: scorer(family) for family in rankers}, args.repeats, device, warmup=1
+        {f: scoring(*rankers[f], pairs, args, device) for f in rankers},
+        args.repeats,
+        device,
+        warmup=1,
     )
     result = {
         "device": str(device),

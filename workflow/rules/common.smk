@@ -10,7 +10,7 @@ if _SRC not in sys.path:
     sys.path.insert(0, _SRC)
 # Jobs import the library through scripts/_libpath.py, which does the same.
 
-from optical_clir.config import validate_config  # noqa: E402
+from optical_clir.config import SCHEMA, validate_config  # noqa: E402
 from optical_clir.data import ciral, mmarco  # noqa: E402
 from optical_clir import job_resources as jobres  # noqa: E402
 from optical_clir import specs  # noqa: E402
@@ -18,7 +18,7 @@ from optical_clir import methods as registry  # noqa: E402
 
 validate_config(
     config,
-    Path(workflow.basedir) / "schemas" / "config.schema.yaml",
+    SCHEMA,
     source=", ".join(str(f) for f in workflow.configfiles) or "config",
 )
 
@@ -42,10 +42,19 @@ METHODS = registry.names(DATASET_METHODS)
 # The models' seeds (seeds:): every neural method runs once per seed, as
 # <method>.seed<k>.trec; a first stage runs once (it reads no model seed).
 SEEDS = [int(s) for s in config["seeds"]]
+
+
+def runs_of(method):
+    """A method's run names -> model seed: one per seed for a neural method
+    (<method>.seed<k>), else the method itself (seed None)."""
+    if method in NEURAL_METHODS:
+        return {f"{method}.seed{s}": s for s in SEEDS}
+    return {method: None}
+
+
 # Every run file's name -> (method, model seed or None): a lookup, no parsing.
 RUN_LABELS = {
-    **{m: (m, None) for m in FIRST_STAGES},
-    **{f"{m}.seed{s}": (m, s) for m in NEURAL_METHODS for s in SEEDS},
+    run: (m, s) for m in [*FIRST_STAGES, *NEURAL_METHODS] for run, s in runs_of(m).items()
 }
 # Model folders under results/<dataset>/models/seed<k>/: a teacher per family, and
 # per family and target language a student (<prefix>-<lang>).
@@ -187,11 +196,7 @@ def methods_for(lang):
 
 def evaluated_runs(lang):
     """What is evaluated for a language: each method once, a neural one per seed."""
-    return [
-        f"{m}.seed{s}" if m in NEURAL_METHODS else m
-        for m in methods_for(lang)
-        for s in (SEEDS if m in NEURAL_METHODS else [None])
-    ]
+    return [run for m in methods_for(lang) for run in runs_of(m)]
 
 
 def encoder_dir(seed):
