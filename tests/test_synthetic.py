@@ -132,3 +132,44 @@ def test_pretraining_corpus_follows_shares(generated):
     sizes = {n: len(p["pretrain"].read_text().splitlines()) for n, p in langs.items()}
     high, low = (e["name"] for e in config["languages"])
     assert sizes[high] > 2 * sizes[low]
+
+
+def test_code_switching_leaves_english_words_in_the_pretraining_text_only(
+    generated, tmp_path
+):
+    """``code_switch`` keeps a share of the words of a language's pretraining text
+    in English (English form and script); its collection, queries and bitext, and
+    the passages drawn, stay the same."""
+    config, pivot, langs = generated
+    entry = next(e for e in config["languages"] if e["synthetic"]["script"] != "latin")
+    out = {k: tmp_path / f"{k}.tsv" for k in LANG_KEYS}
+    generate_language(
+        synthetic={**config["synthetic"], "code_switch": 0.3},
+        seed=7,
+        language=entry,
+        pivot=pivot,
+        out=out,
+    )
+    before = langs[entry["name"]]
+    for key in ("collection", "queries", "bitext"):
+        assert out[key].read_bytes() == before[key].read_bytes(), key
+    english = {
+        w.rstrip(".")
+        for t in read_collection(pivot["collection"]).values()
+        for w in t.split()
+    }
+    plain = before["pretrain"].read_text().split()
+    mixed = out["pretrain"].read_text().split()
+    assert len(plain) == len(mixed)  # the same passages, word for word
+
+    def latin_share(words):
+        return sum(
+            w.rstrip(".").isascii()
+            and not w.rstrip(".").isdigit()
+            and w.rstrip(".") in english
+            for w in words
+        ) / len(words)
+
+    # names (about 3% of words) are shared, hence English, in both
+    assert latin_share(plain) < 0.06
+    assert 0.25 < latin_share(mixed) < 0.37

@@ -25,22 +25,13 @@ def generate_language(
     from optical_clir.data.synthetic import benchmark
     from optical_clir.data.synthetic.language import LanguageSpec
 
-    params = language["synthetic"]
-    spec = LanguageSpec(
-        name=language["name"],
-        script=params["script"],
-        morphology=params["morphology"],
-        word_order=params["word_order"],
-        shared_vocab=params["shared_vocab"],
-        query_noise=params["query_noise"],
-    )
     benchmark.generate_language(
         benchmark.BenchmarkSpec.from_config(synthetic),
-        spec,
+        LanguageSpec.from_config(language),
         seed,
         pivot,
         bitext_pairs=language["bitext_pairs"],
-        pretrain_share=params["pretrain_share"],
+        pretrain_share=language["synthetic"]["pretrain_share"],
         out=out,
     )
 

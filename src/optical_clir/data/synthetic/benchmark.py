@@ -49,6 +49,7 @@ class BenchmarkSpec:
     negatives_per_query: int = 2
     pretrain_passages: int = 20000
     pivot_pretrain_share: float = 0.4
+    code_switch: float = 0.0
     max_partial_relevant: int = 10
 
     @classmethod
@@ -106,12 +107,21 @@ def _write_pretrain(
     seed: int,
     name: str,
     language: SyntheticLanguage | None,
+    code_switch: float = 0.0,
 ) -> None:
+    """Write ``lines`` pretraining passages, translated when ``language`` is given.
+
+    A translated passage leaves each word in English with probability
+    ``code_switch`` (its own random stream, so the passages do not change with it).
+    """
     rng = stream(seed, "pretrain", name)
+    switch = stream(seed, "code_switch", name)
     with atomic_open(path) as handle:
         for _ in range(lines):
             text = world.passage(rng).text
-            handle.write((language.translate(text) if language else text) + "\n")
+            if language is not None:
+                text = language.translate(text, rng=switch, code_switch=code_switch)
+            handle.write(text + "\n")
 
 
 def training_triples(
@@ -270,7 +280,9 @@ def generate_language(
                 break
     write_pairs(out["bitext"], pairs)
     lines = round(spec.pretrain_passages * pretrain_share)
-    _write_pretrain(out["pretrain"], world, lines, seed, language.name, lang)
+    _write_pretrain(
+        out["pretrain"], world, lines, seed, language.name, lang, spec.code_switch
+    )
     logger.info(
         "%s: %d passages, %d queries, %d bitext pairs, %d pretraining lines",
         language.name,

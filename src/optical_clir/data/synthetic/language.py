@@ -6,7 +6,10 @@ morphology (context-dependent suffixes), a word-order change, and optionally
 another script. Like real languages it shares a little with English: digits and
 proper names are kept, and a share of the lexicon are cognates (the English form
 itself). Machine-translation quality for queries is simulated by dropping or
-substituting query words with probability ``query_noise``.
+substituting query words with probability ``query_noise``. Monolingual web text
+is not purely monolingual: :meth:`SyntheticLanguage.translate` can leave words in
+English (``code_switch``), as code-switched text does; the pretraining corpus
+uses it, at one rate for every language.
 
 Nothing here knows whether a language is high- or low-resource: that lives only
 in the configured parameters (pretraining share, bitext size, query noise).
@@ -14,6 +17,7 @@ in the configured parameters (pretraining share, bitext size, query noise).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,6 +37,7 @@ SCRIPTS: dict[str, dict[str, str]] = {
 WORD_ORDERS = ("keep", "swap_pairs", "reverse")
 _ALL_CONSONANTS = "bcdfghjklmnprstvwxz"
 _ALL_VOWELS = "aeiouy"
+_ENGLISH = "\x00"  # marks a code-switched (English) word until the script is applied
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,19 @@ class LanguageSpec:
     word_order: str = "keep"
     shared_vocab: float = 0.1
     query_noise: float = 0.1
+
+    @classmethod
+    def from_config(cls, language: Mapping) -> LanguageSpec:
+        """Build from one (schema-validated) entry of the config's ``languages``."""
+        params = language["synthetic"]
+        return cls(
+            name=language["name"],
+            script=params["script"],
+            morphology=params["morphology"],
+            word_order=params["word_order"],
+            shared_vocab=params["shared_vocab"],
+            query_noise=params["query_noise"],
+        )
 
     def __post_init__(self) -> None:
         if self.script not in SCRIPTS:
@@ -125,7 +143,11 @@ class SyntheticLanguage:
         return token.translate(self._table)
 
     def translate(
-        self, text: str, noise: float = 0.0, rng: np.random.Generator | None = None
+        self,
+        text: str,
+        noise: float = 0.0,
+        rng: np.random.Generator | None = None,
+        code_switch: float = 0.0,
     ) -> str:
         """Translate English ``text``; sentence boundaries (``.``) are kept.
 
@@ -137,7 +159,11 @@ class SyntheticLanguage:
             Per-word probability of an MT error (the word is dropped or replaced by
             a random word of the language). Needs ``rng`` when positive.
         rng:
-            Random stream for the noise.
+            Random stream for the noise and the code-switching.
+        code_switch:
+            Per-word probability that the word stays English (its English form,
+            in the English script, uninflected), as in code-switched text. Needs
+            ``rng`` when positive.
         """
         sentences: list[tuple[list[str], bool]] = [([], False)]
         for token in text.split():
@@ -155,6 +181,10 @@ class SyntheticLanguage:
             previous = "<s>"
             for word in words:
                 stem = self.lexicon.get(word)
+                if code_switch > 0 and rng is not None and rng.random() < code_switch:
+                    translated.append(_ENGLISH + word)
+                    previous = word
+                    continue
                 if noise > 0 and rng is not None and rng.random() < noise:
                     if rng.random() < 0.5 and len(words) > 1:
                         continue
@@ -170,6 +200,9 @@ class SyntheticLanguage:
                 stem = self.lexicon.get(words[0])
                 translated = [words[0] if stem is None else self._inflect(stem, "<s>")]
             if translated:
-                translated = [self._script(t) for t in self._reorder(translated)]
+                translated = [
+                    t[len(_ENGLISH) :] if t.startswith(_ENGLISH) else self._script(t)
+                    for t in self._reorder(translated)
+                ]
                 out.append(" ".join(translated) + ("." if closed else ""))
         return " ".join(out)
