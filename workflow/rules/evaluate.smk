@@ -174,3 +174,30 @@ rule compare_reference:
         env("core")
     script:
         "../../scripts/compare_reference.py"
+
+
+# On demand (config/sweep.yaml): zero-shot and OPTICAL against each resource factor.
+rule resource_factors:
+    input:
+        table="results/{dataset}/table.csv",
+    output:
+        csv="results/{dataset}/resource_factors.csv",
+        figure=report(
+            "results/{dataset}/figures/resource_factors.png",
+            caption="../report/resource_factors.rst",
+            category="Results",
+            labels={"dataset": "{dataset}", "file": "resource factors"},
+        ),
+    log:
+        "logs/resource_factors/{dataset}.log",
+    params:
+        languages=config["languages"],
+        title=table_title,
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    conda:
+        env("core")
+    script:
+        "../../scripts/resource_factors.py"

@@ -194,3 +194,15 @@ def compare_reference(
     write_text(
         out["md"], reproduction.markdown(frame, title, reference.get("collection"))
     )
+
+
+def resource_factors(
+    *, table: str, languages: Sequence[Mapping], title: str, out: Paths
+) -> None:
+    """nDCG@10 of zero-shot and OPTICAL against each resource factor, one at a
+    time (the sweep: ``config/sweep.yaml``): ``out["csv"]`` and ``out["figure"]``."""
+    from optical_clir.evaluate.factors import factor_points, plot_factors
+
+    points = rounded(factor_points(read_rows(table), languages))
+    plot_factors(points, out["figure"], title)
+    write_csv(points, out["csv"])
