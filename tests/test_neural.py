@@ -117,6 +117,43 @@ def test_tokenizer_pieces_come_in_a_canonical_order(ranker_dir, tmp_path):
     assert shuffled.read_text().splitlines() == pieces
 
 
+def test_tokenizer_training_gives_one_vocabulary_in_every_process(tmp_path):
+    """The trainer numbers its ``##c`` pieces in hash-map order, which changes from
+    process to process, and breaks ties between merges by those numbers: on the
+    tiny config's corpus two fresh runs had learnt different pieces. Training in
+    separate processes must give the same vocabulary, byte for byte."""
+    import subprocess
+    import sys
+
+    from conftest import TINY
+    from optical_clir.config import load_yaml
+    from optical_clir.stages.data import generate_language, generate_pivot
+
+    config = load_yaml(TINY)
+    keys = ["collection", "queries", "queries_en", "qrels", "pretrain"]
+    pivot = {k: tmp_path / "en" / k for k in [*keys, "triples"]}
+    generate_pivot(synthetic=config["synthetic"], seed=7, out=pivot)
+    corpora = [str(pivot["pretrain"])]
+    for entry in config["languages"]:
+        out = {k: tmp_path / entry["name"] / k for k in [*keys, "bitext"]}
+        generate_language(
+            synthetic=config["synthetic"], seed=7, language=entry, pivot=pivot, out=out
+        )
+        corpora.append(str(out["pretrain"]))
+    code = (
+        "import sys; from optical_clir.models.encoder import train_tokenizer; "
+        "train_tokenizer(sys.argv[3:], int(sys.argv[1]), sys.argv[2])"
+    )
+    size = str(config["model"]["vocab_size"])
+    vocabularies = set()
+    for run in range(3):
+        out = tmp_path / f"tok{run}"
+        command = [sys.executable, "-c", code, size, str(out), *corpora]
+        subprocess.run(command, check=True)
+        vocabularies.add((out / "vocab.txt").read_bytes())
+    assert len(vocabularies) == 1
+
+
 def test_tokenizer_round_trip(ranker_dir):
     tokenizer = BertTokenizerFast.from_pretrained(ranker_dir)
     ids = tokenizer("alpha beta")["input_ids"]

@@ -41,6 +41,35 @@ def _canonical_order(vocab: Path) -> None:
     vocab.write_text("\n".join(head + body) + "\n", encoding="utf-8")
 
 
+def _continuations(wordpiece, corpora: Sequence[str | Path]) -> list[str]:
+    """Every ``##c`` piece the WordPiece trainer would create, sorted.
+
+    The trainer (tokenizers 0.23) gives these pieces ids in the iteration order
+    of a hash map, which changes from process to process, and breaks ties
+    between equally frequent merges by id: the same corpus could then give
+    another vocabulary (huggingface/tokenizers#1794; seen on the tiny test
+    corpus). Passed first, in sorted order, they get the same ids in every run;
+    they are in the vocabulary either way, so it keeps its size and pieces.
+
+    Parameters
+    ----------
+    wordpiece:
+        The ``BertWordPieceTokenizer`` about to be trained (its normaliser and
+        pre-tokeniser split the corpus into words as training will).
+    corpora:
+        The training text files.
+    """
+    normalizer = wordpiece.normalizer
+    pre = wordpiece.pre_tokenizer
+    chars: set[str] = set()
+    for path in corpora:
+        with open(path, encoding="utf-8") as handle:
+            for line in handle:
+                for word, _ in pre.pre_tokenize_str(normalizer.normalize_str(line)):
+                    chars.update(word[1:])
+    return sorted(f"##{c}" for c in chars)
+
+
 def train_tokenizer(
     corpora: Sequence[str | Path], vocab_size: int, out: str | Path
 ) -> int:
@@ -55,7 +84,8 @@ def train_tokenizer(
         [str(p) for p in corpora],
         vocab_size=vocab_size,
         min_frequency=2,
-        special_tokens=SPECIAL_TOKENS,
+        # the continuation characters first, in sorted order: see _continuations
+        special_tokens=SPECIAL_TOKENS + _continuations(wordpiece, corpora),
         show_progress=False,
     )
     with atomic_dir(out) as tmp:
