@@ -6,6 +6,8 @@ reruns every job of the config, the encoder conversion included)::
 
     python bench/pipeline.py --dataset synthetic-demo --cores 2
     python bench/pipeline.py --dataset bible-e5 --configfile config/realtext.yaml
+    python bench/pipeline.py --dataset synthetic-sweep --configfile config/sweep.yaml \
+        --targets all sweep --out benchmarks/pipeline_sweep.json
 
 ``--no-run`` only summarises the existing ``benchmarks/`` files.
 """
@@ -48,6 +50,7 @@ def main() -> None:
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--configfile", type=Path, default=None)
     parser.add_argument("--no-run", action="store_true")
+    parser.add_argument("--targets", nargs="+", default=["all"], help="e.g. all sweep")
     parser.add_argument(
         "--out", type=Path, default=ROOT / "benchmarks" / "pipeline.json"
     )
@@ -65,7 +68,7 @@ def main() -> None:
                 str(Path(sys.executable).with_name("snakemake")),
                 "-c",
                 str(args.cores),
-                "all",
+                *args.targets,
                 "--forceall",  # every job, also those outside the removed folders
                 "--quiet",
                 *config,
