@@ -157,9 +157,12 @@ def plot_factors(points: pd.DataFrame, path: str | Path, title: str) -> None:
                     alpha=0.2,
                     color=COLORS.get(method),
                 )
+        values = sorted(set(points.loc[points["factor"] == factor, "value"]))
         ax.set_xscale("log")
+        ax.set_xticks(values, [f"{v:g}" for v in values])
+        ax.minorticks_off()
         ax.set_xlabel(LABELS[factor])
-        ax.set_ylabel("nDCG@10, mean over seeds (95% CI across seeds)")
+        ax.set_ylabel("nDCG@10 (mean over seeds, 95% CI)")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
     fig.suptitle(title, fontsize=10)
