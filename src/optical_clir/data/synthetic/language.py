@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
@@ -35,9 +36,9 @@ SCRIPTS: dict[str, dict[str, str]] = {
     ),
 }
 WORD_ORDERS = ("keep", "swap_pairs", "reverse")
+T = TypeVar("T")
 _ALL_CONSONANTS = "bcdfghjklmnprstvwxz"
 _ALL_VOWELS = "aeiouy"
-_ENGLISH = "\x00"  # marks a code-switched (English) word until the script is applied
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,7 @@ class SyntheticLanguage:
             return stem
         return stem + self.suffixes[(key // 1000) % len(self.suffixes)]
 
-    def _reorder(self, tokens: list[str]) -> list[str]:
+    def _reorder(self, tokens: list[T]) -> list[T]:
         if self.spec.word_order == "reverse":
             return tokens[::-1]
         if self.spec.word_order == "swap_pairs":
@@ -177,12 +178,13 @@ class SyntheticLanguage:
         for words, closed in sentences:
             if not words:
                 continue
-            translated: list[str] = []
+            # (form, whether the language's script applies: not to English words)
+            translated: list[tuple[str, bool]] = []
             previous = "<s>"
             for word in words:
                 stem = self.lexicon.get(word)
                 if code_switch > 0 and rng is not None and rng.random() < code_switch:
-                    translated.append(_ENGLISH + word)
+                    translated.append((word, False))
                     previous = word
                     continue
                 if noise > 0 and rng is not None and rng.random() < noise:
@@ -192,17 +194,17 @@ class SyntheticLanguage:
                         int(rng.integers(len(self._foreign_vocab)))
                     ]
                 # names and numbers have no lexicon entry: they are shared with English
-                translated.append(
-                    word if stem is None else self._inflect(stem, previous)
-                )
+                form = word if stem is None else self._inflect(stem, previous)
+                translated.append((form, True))
                 previous = word
             if not translated:  # noise never deletes a whole sentence
                 stem = self.lexicon.get(words[0])
-                translated = [words[0] if stem is None else self._inflect(stem, "<s>")]
+                form = words[0] if stem is None else self._inflect(stem, "<s>")
+                translated = [(form, True)]
             if translated:
-                translated = [
-                    t[len(_ENGLISH) :] if t.startswith(_ENGLISH) else self._script(t)
-                    for t in self._reorder(translated)
+                forms = [
+                    self._script(form) if scripted else form
+                    for form, scripted in self._reorder(translated)
                 ]
-                out.append(" ".join(translated) + ("." if closed else ""))
+                out.append(" ".join(forms) + ("." if closed else ""))
         return " ".join(out)
