@@ -13,8 +13,7 @@ import numpy as np
 import pandas as pd
 
 from optical_clir import methods
-
-PRIMARY = "nDCG@10"
+from optical_clir.evaluate.metrics import PRIMARY
 
 
 def bootstrap_ci(

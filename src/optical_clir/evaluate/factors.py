@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from optical_clir.atomic import atomic_open
 from optical_clir.evaluate.analysis import t_interval
+from optical_clir.evaluate.metrics import PRIMARY
 
 #: factor -> how to read it off a ``languages`` entry
 FACTORS = {
@@ -29,7 +29,6 @@ LABELS = {
     "pretrain_share": "pretraining share (equal bitext)",
 }
 METHODS = ("random", "zeroshot", "optical")
-PRIMARY = "nDCG@10"
 
 
 def factor_series(languages: Sequence[Mapping]) -> dict[str, list[str]]:
@@ -122,12 +121,9 @@ def factor_points(table: pd.DataFrame, languages: Sequence[Mapping]) -> pd.DataF
 def plot_factors(points: pd.DataFrame, path: str | Path, title: str) -> None:
     """One panel per factor: each method's mean nDCG@10 against the factor, with
     its interval across seeds as a band (log-scaled x: the values span decades)."""
-    import matplotlib
+    from optical_clir.evaluate.report import COLORS, pyplot, save_png
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from optical_clir.evaluate.report import COLORS
+    plt = pyplot()
 
     factors = list(dict.fromkeys(points["factor"]))
     if not factors:
@@ -167,6 +163,4 @@ def plot_factors(points: pd.DataFrame, path: str | Path, title: str) -> None:
         ax.legend(fontsize=8)
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
-    with atomic_open(path, "wb") as handle:
-        fig.savefig(handle, format="png", dpi=120)
-    plt.close(fig)
+    save_png(fig, path)

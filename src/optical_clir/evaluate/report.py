@@ -24,6 +24,23 @@ from optical_clir.evaluate.table import METHOD_ORDER, frame_markdown
 COLORS = registry.colours()
 
 
+def pyplot():
+    """``matplotlib.pyplot`` on the file-only Agg backend (imported when drawn)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def save_png(fig, path: str | Path) -> None:
+    """Write ``fig`` to ``path`` atomically as a 120-dpi PNG, then close it."""
+    with atomic_open(path, "wb") as handle:
+        fig.savefig(handle, format="png", dpi=120)
+    pyplot().close(fig)
+
+
 def plot_ndcg(
     table: pd.DataFrame,
     per_query: PerQuery,
@@ -35,10 +52,7 @@ def plot_ndcg(
     """Grouped bars of nDCG@10 per language (pivot, high, low) and method: the
     mean over model seeds with its 95% t-interval across seeds, or, for a method
     run with one seed or none, the 95% bootstrap CI over queries."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     langs = list(dict.fromkeys(table["lang"]))
     resource = dict(zip(table["lang"], table["resource"], strict=False))
@@ -85,9 +99,7 @@ def plot_ndcg(
     ax.legend(ncols=len(methods), fontsize=8, loc="upper right")
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
-    with atomic_open(path, "wb") as handle:
-        fig.savefig(handle, format="png", dpi=120)
-    plt.close(fig)
+    save_png(fig, path)
 
 
 def _pct(x: float) -> str:
