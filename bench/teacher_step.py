@@ -24,7 +24,8 @@ import torch
 
 from optical_clir.config import SCHEMA, load_yaml, validate_config
 from optical_clir.formats import read_triples
-from optical_clir.models.cross_encoder import load_ranker, pairwise_loss, tie_query_key
+from optical_clir.models.cross_encoder import load_ranker, tie_query_key, triples_loss
+from optical_clir.models.runtime import autocast, set_threads
 from optical_clir.models.scorers import scorer_for
 from optical_clir.specs import TeacherSpec
 
@@ -43,7 +44,9 @@ def main() -> None:
     config = validate_config(load_yaml(args.config), SCHEMA, str(args.config))
     spec = TeacherSpec.from_config(config["teacher"])
     dataset, seed = config["dataset"], config["seeds"][0]
-    torch.set_num_threads(args.threads)
+    set_threads(args.threads)
+    device = torch.device("cpu")
+    dtype = torch.bfloat16 if args.bf16 else None
     triples = read_triples(ROOT / "resources" / dataset / "en" / "triples.tsv")
     encoder = ROOT / "results" / dataset / "models" / f"seed{seed}" / "encoder"
     model, tokenizer = load_ranker(encoder, pooling=spec.pooling)
@@ -53,14 +56,13 @@ def main() -> None:
     optimiser = torch.optim.AdamW(model.parameters(), lr=spec.lr)
     size = spec.batch_size
 
-    def step(index: int) -> None:
+    def step(index: int) -> None:  # the library's loss on one batch, as training
         rng = np.random.default_rng([seed, index])
-        batch = [triples[i] for i in rng.integers(0, len(triples), size)]
-        pairs = [(q, p) for q, p, _ in batch] + [(q, n) for q, _, n in batch]
-        features = scorer.features(tokenizer, pairs, spec.max_length)
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
-            logits = model(**scorer.batch(tokenizer, features)).logits
-        pairwise_loss(logits, size).backward()
+        with autocast(device, dtype):
+            loss = triples_loss(
+                model, scorer, tokenizer, triples, rng, size, spec.max_length, device
+            )
+        loss.backward()
         optimiser.step()
         optimiser.zero_grad()
 

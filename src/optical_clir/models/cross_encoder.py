@@ -229,18 +229,19 @@ def train_teacher(
             trainable / 1e6,
             sum(p.numel() for p in model.parameters()) / 1e6,
         )
-    batch_size = params.batch_size
 
     def loss_fn(step: int, micro: int) -> torch.Tensor:
         rng = np.random.default_rng([seed, step, micro])
-        batch = [triples[i] for i in rng.integers(0, len(triples), batch_size)]
-        queries = [q for q, _, _ in batch] * 2
-        passages = [p for _, p, _ in batch] + [n for _, _, n in batch]
-        features = scorer.features(
-            tokenizer, list(zip(queries, passages, strict=True)), params.max_length
+        return triples_loss(
+            model,
+            scorer,
+            tokenizer,
+            triples,
+            rng,
+            params.batch_size,
+            params.max_length,
+            device,
         )
-        enc = {k: v.to(device) for k, v in scorer.batch(tokenizer, features).items()}
-        return pairwise_loss(model(**enc).logits, batch_size)
 
     stats = train_stage(
         model,
@@ -255,6 +256,30 @@ def train_teacher(
     )
     save_ranker(model, tokenizer, out)
     return stats
+
+
+def triples_loss(
+    model,
+    scorer,
+    tokenizer,
+    triples: Sequence[tuple[str, str, str]],
+    rng: np.random.Generator,
+    batch_size: int,
+    max_length: int,
+    device: torch.device,
+) -> torch.Tensor:
+    """The teacher's loss on one batch: ``batch_size`` triples drawn by ``rng``
+    (with replacement), scored as 2 * batch_size (query, passage) pairs, the
+    positives first (:func:`pairwise_loss`). Returns a scalar; the caller runs
+    backward and the optimiser (and any autocast)."""
+    batch = [triples[i] for i in rng.integers(0, len(triples), batch_size)]
+    queries = [q for q, _, _ in batch] * 2
+    passages = [p for _, p, _ in batch] + [n for _, _, n in batch]
+    features = scorer.features(
+        tokenizer, list(zip(queries, passages, strict=True)), max_length
+    )
+    enc = {k: v.to(device) for k, v in scorer.batch(tokenizer, features).items()}
+    return pairwise_loss(model(**enc).logits, batch_size)
 
 
 def pairwise_loss(logits: torch.Tensor, batch_size: int) -> torch.Tensor:
