@@ -107,6 +107,37 @@ def test_findings_read_the_numbers():
     # zero-shot keeps 0.31 / 0.51 (high) and 0.10 / 0.50 (low) of teacher_en
     assert any("Zero-shot keeps 61% of teacher_en's nDCG@10" in x for x in lines)
     assert any("and 20% in low-resource" in x for x in lines)
+    assert not any("against BM25" in x for x in lines)  # no BM25 rows
+
+
+def test_findings_set_each_reranker_against_bm25():
+    from optical_clir.evaluate.report import findings
+
+    table = _table()
+    bm25 = [("hi1", "high", 0.35), ("hi2", "high", 0.35), ("lo1", "low", 0.15)]
+    table = pd.concat(
+        [
+            table,
+            pd.DataFrame(
+                [
+                    {"lang": lang, "resource": r, "method": "bm25", "nDCG@10": v}
+                    for lang, r, v in bm25
+                ]
+            ),
+        ]
+    )
+    lines = findings(summary(table), pd.DataFrame(), 0.05)
+    # zero-shot 0.31 / 0.10 against 0.35 / 0.15; OPTICAL 0.41 / 0.20
+    assert (
+        "- `zeroshot` against BM25: not above it in high-resource (0.3100 vs "
+        "0.3500), not above it in low-resource (0.1000 vs 0.1500)." in lines
+    )
+    assert any(
+        x.startswith("- `optical` against BM25: above it in high-resource (0.4100")
+        and "above it in low-resource (0.2000 vs 0.1500)" in x
+        for x in lines
+    )
+    assert not any(x.startswith("- `bm25` against") for x in lines)
 
 
 def test_translate_test_is_a_second_baseline_and_one_group_is_enough():

@@ -128,6 +128,7 @@ def findings(summary: pd.DataFrame, sig: pd.DataFrame, alpha: float) -> list[str
                 "differences between the neural methods say little about "
                 "cross-lingual transfer in this run."
             )
+    lines += _against_first_stage(by)
     if "random" in by.index:
         chance = by.loc["random"]
         lines.append(
@@ -159,6 +160,28 @@ def findings(summary: pd.DataFrame, sig: pd.DataFrame, alpha: float) -> list[str
                 f"- Significant on the seed average but not in the same direction "
                 f"in every seed, so no conclusion: {', '.join(split)}."
             )
+    return lines
+
+
+def _against_first_stage(by: pd.DataFrame) -> list[str]:
+    """Each reranker's group means against BM25's on the same candidates."""
+    if "bm25" not in by.index:
+        return []
+    lines = []
+    first = by.loc["bm25"]
+    for method in by.index:
+        entry = registry.REGISTRY.get(method)
+        if entry is None or entry.kind != "neural":
+            continue
+        parts = []
+        for group in ("high", "low"):
+            score, base = by.loc[method, f"{group}_mean"], first[f"{group}_mean"]
+            if pd.isna(score) or pd.isna(base):
+                continue
+            side = "above" if score > base else "not above"
+            parts.append(f"{side} it in {group}-resource ({score:.4f} vs {base:.4f})")
+        if parts:
+            lines.append(f"- `{method}` against BM25: {', '.join(parts)}.")
     return lines
 
 
