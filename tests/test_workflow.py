@@ -125,6 +125,7 @@ def test_analysis_outputs(tiny_workflow):
     assert "controlled simulation" in report
     assert "of its gain over a random order of the same candidates" in report
     assert "No translate-test baseline (`teacher_dt`)" in report
+    assert "- `zeroshot` against BM25: " in report
     assert "figures/ndcg_by_language.png" in report
 
 
