@@ -234,3 +234,29 @@ def test_a_difference_that_flips_between_seeds_does_not_hold():
     assert a["significant"] and not a["same_sign_every_seed"]
     assert not a["holds_across_seeds"]
     assert b["holds_across_seeds"]
+
+
+def test_a_seed_whose_teacher_never_learnt_is_named():
+    """A teacher whose loss stayed at ln 2 ranks like a random order; the report
+    names its seed instead of letting it hide in the mean."""
+    from optical_clir.evaluate.report import teacher_statements
+
+    rows = [("bm25", "", 0.272), ("random", "", 0.097)]
+    rows += [("teacher_en", "13", 0.085), ("teacher_en", "14", 0.359)]
+    rows += [("teacher_en", "15", 0.260)]
+    table = pd.DataFrame(
+        [
+            {"lang": "en", "resource": "pivot", "method": m, "seed": s, "nDCG@10": v}
+            for m, s, v in rows
+        ]
+    )
+    lines = teacher_statements(table)
+    assert len(lines) == 2
+    assert lines[0].startswith("- **Seed 13's teacher did not learn to rank**")
+    assert "(0.0970)" in lines[0]
+    assert lines[1] == (
+        "- Seed 15's teacher is not above BM25 on the pivot language "
+        "(`teacher_en` 0.2600 vs bm25 0.2720)."
+    )
+    assert teacher_statements(table[table["seed"] != "13"])[0].startswith("- Seed 15's")
+    assert teacher_statements(table[table["resource"] != "pivot"]) == []

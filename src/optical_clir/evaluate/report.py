@@ -202,6 +202,38 @@ def seed_statement(table: pd.DataFrame) -> str:
     )
 
 
+def teacher_statements(table: pd.DataFrame) -> list[str]:
+    """Each model seed's teacher on the pivot language against BM25 and a random
+    order of the same candidates: a teacher that never learnt to rank (the loss
+    stayed at ln 2) drags every neural method of its seed down with it."""
+    pivot = table[table["resource"] == "pivot"]
+
+    def score(method: str, seed: str = "") -> float | None:
+        rows = pivot[(pivot["method"] == method) & (pivot["seed"] == seed)]
+        return float(rows["nDCG@10"].iloc[0]) if len(rows) else None
+
+    first, chance = score("bm25"), score("random")
+    lines = []
+    for teacher in registry.of_base(list(dict.fromkeys(pivot["method"])), "teacher_en"):
+        for seed in seeds_in(pivot[pivot["method"] == teacher]):
+            value = score(teacher, seed)
+            if value is None:
+                continue
+            if chance is not None and value <= chance:
+                lines.append(
+                    f"- **Seed {seed}'s teacher did not learn to rank**: `{teacher}` "
+                    f"on the pivot language scores {value:.4f}, no better than a "
+                    f"random order of the same candidates ({chance:.4f}); every "
+                    "neural method of that seed inherits it."
+                )
+            elif first is not None and value <= first:
+                lines.append(
+                    f"- Seed {seed}'s teacher is not above BM25 on the pivot "
+                    f"language (`{teacher}` {value:.4f} vs bm25 {first:.4f})."
+                )
+    return lines
+
+
 def _label(method: str) -> str:
     entry = registry.REGISTRY.get(method)
     return entry.label if entry else method
@@ -304,6 +336,7 @@ def write_report(
         "## What the numbers show",
         "",
         seed_statement(table),
+        *teacher_statements(table),
         *findings(summary, sig, alpha),
         *method_notes(set(table["method"]), queries),
         *notes,
