@@ -208,17 +208,16 @@ def teacher_statements(table: pd.DataFrame) -> list[str]:
     stayed at ln 2) drags every neural method of its seed down with it."""
     pivot = table[table["resource"] == "pivot"]
 
-    def score(method: str, seed: str = "") -> float | None:
-        rows = pivot[(pivot["method"] == method) & (pivot["seed"] == seed)]
-        return float(rows["nDCG@10"].iloc[0]) if len(rows) else None
+    def scores(method: str) -> dict[str, float]:
+        rows = pivot[pivot["method"] == method]
+        return dict(zip(rows["seed"], rows["nDCG@10"].astype(float), strict=True))
 
-    first, chance = score("bm25"), score("random")
+    first, chance = scores("bm25").get(""), scores("random").get("")
     lines = []
     for teacher in registry.of_base(list(dict.fromkeys(pivot["method"])), "teacher_en"):
+        by_seed = scores(teacher)
         for seed in seeds_in(pivot[pivot["method"] == teacher]):
-            value = score(teacher, seed)
-            if value is None:
-                continue
+            value = by_seed[seed]
             if chance is not None and value <= chance:
                 lines.append(
                     f"- **Seed {seed}'s teacher did not learn to rank**: `{teacher}` "
