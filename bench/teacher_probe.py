@@ -8,16 +8,22 @@ BM25's English top ``--depth``. Needs the demo's resources and English BM25 run
 (``snakemake -c 2 results/synthetic-demo/en/bm25.trec`` and the encoder).
 docs/simulation.md ("Where the simulation stands") reports this probe's figures.
 
+It also reports when the training loss (mean of each 25-step window) first
+fell below 0.66, that is left the ln 2 plateau of the pairwise loss.
+
 Usage::
 
     python bench/teacher_probe.py --pooling max --tie --steps 3000
     python bench/teacher_probe.py --pooling cls --steps 3000
+    python bench/teacher_probe.py --tie --random-negatives 0.1 \
+        --seed 14   # another model seed's encoder
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import tempfile
 from pathlib import Path
 
@@ -52,6 +58,19 @@ def main() -> None:
     parser.add_argument("--tie", action="store_true", help="teacher.tie_query_key")
     parser.add_argument("--steps", type=int, default=None)
     parser.add_argument("--lr", type=float, default=None)
+    parser.add_argument(
+        "--random-negatives", type=float, default=None, help="teacher.random_negatives"
+    )
+    parser.add_argument(
+        "--seed", type=int, default=None, help="model seed (default: the config's seed)"
+    )
+    parser.add_argument(
+        "--encoder",
+        type=Path,
+        default=None,
+        help="encoder to start from (default: the dataset's, of --seed)",
+    )
+    parser.add_argument("--plateau", type=float, default=0.66)
     parser.add_argument("--held-out", type=int, default=1000)
     parser.add_argument("--depth", type=int, default=50)
     parser.add_argument("--threads", type=int, default=2)
@@ -59,12 +78,22 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     config = yaml.safe_load(args.config.read_text())
     dataset, seed = config["dataset"], config["seed"]
+    model_seed = seed if args.seed is None else args.seed
+    encoder = (
+        args.encoder
+        or ROOT / "results" / dataset / "models" / f"seed{model_seed}" / "encoder"
+    )
     res, out = ROOT / "resources" / dataset / "en", ROOT / "results" / dataset
     params = {**config["teacher"], "pooling": args.pooling}
     params["tie_query_key"] = args.tie
     params["steps"] = args.steps or params["steps"]
     params["lr"] = args.lr or params["lr"]
     params["checkpoint_every"] = params["steps"]
+    if args.random_negatives is not None:
+        params["random_negatives"] = args.random_negatives
+    windows = LossWindows()
+    logging.getLogger("optical_clir.models.trainer").addHandler(windows)
+    logging.getLogger("optical_clir.models.trainer").setLevel(logging.INFO)
     spec = BenchmarkSpec.from_config(
         {**config["synthetic"], "train_queries": args.held_out}
     )
@@ -73,12 +102,12 @@ def main() -> None:
     cpu = torch.device("cpu")
     with tempfile.TemporaryDirectory() as tmp:
         stats = train_teacher(
-            out / "models" / f"seed{seed}" / "encoder",  # seeds: null -> [seed]
+            encoder,
             res / "triples.tsv",
             TeacherSpec.from_config(params),
             Path(tmp) / "teacher",
             Path(tmp) / "ck",
-            seed,
+            model_seed,
             cpu,
         )
         teacher = Path(tmp) / "teacher"
@@ -108,7 +137,12 @@ def main() -> None:
     print(
         json.dumps(
             {
+                "encoder": str(encoder),
+                "model_seed": model_seed,
                 "pooling": args.pooling,
+                "random_negatives": params.get("random_negatives", 0),
+                "left_plateau_at_step": windows.first_below(args.plateau),
+                "loss_every_250_steps": windows.every(250),
                 "tie_query_key": args.tie,
                 "steps": params["steps"],
                 "lr": params["lr"],
@@ -120,6 +154,28 @@ def main() -> None:
             indent=2,
         )
     )
+
+
+class LossWindows(logging.Handler):
+    """Collects the trainer's logged window means: (step, loss) in order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.points: list[tuple[int, float]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        # the trainer logs "%s step %d/%d loss %.4f" with (desc, step, total, mean)
+        if record.msg.startswith("%s step") and len(record.args) == 4:
+            _, step, _, mean = record.args
+            self.points.append((int(step), float(mean)))
+
+    def first_below(self, level: float) -> int | None:
+        """The first logged step whose window mean is below ``level``."""
+        return next((step for step, loss in self.points if loss < level), None)
+
+    def every(self, stride: int) -> dict[int, float]:
+        """The window means at every ``stride``-th step, rounded."""
+        return {s: round(v, 3) for s, v in self.points if s % stride == 0}
 
 
 if __name__ == "__main__":

@@ -56,18 +56,23 @@ def test_shipped_configs_are_valid_as_snakemake_merges_them(path):
     assert merged["teacher"]["tie_query_key"] is False
 
 
-def test_small_world_changes_only_the_world_of_the_simulation():
-    """config/small_world.yaml sets four keys of `synthetic` and inherits the
-    rest of the world, the languages and the models from config/config.yaml."""
+def test_large_world_changes_only_the_world_of_the_simulation():
+    """config/large_world.yaml (the earlier default) sets four keys of
+    `synthetic` and inherits the rest of the world, the languages and the models
+    from config/config.yaml."""
     from snakemake.utils import update_config
 
     base = load_yaml(ROOT / "config" / "config.yaml")
     merged = copy.deepcopy(base)
-    update_config(merged, load_yaml(ROOT / "config" / "small_world.yaml"))
-    validate_config(merged, SCHEMA, source="config/small_world.yaml")
+    update_config(merged, load_yaml(ROOT / "config" / "large_world.yaml"))
+    validate_config(merged, SCHEMA, source="config/large_world.yaml")
     validate_config(base, SCHEMA, source="config/config.yaml")  # defaults filled
     world = merged["synthetic"]
-    assert (world["topics"], world["concepts_per_topic"]) == (20, 30)
+    assert (world["topics"], world["concepts_per_topic"]) == (40, 60)
+    assert (base["synthetic"]["topics"], base["synthetic"]["concepts_per_topic"]) == (
+        20,
+        30,
+    )
     assert world["passages"] == base["synthetic"]["passages"]
     assert merged["languages"] == base["languages"]
     assert merged["teacher"] == base["teacher"]

@@ -6,6 +6,7 @@ import logging
 import os
 import signal
 
+import numpy as np
 import pytest
 import torch
 from safetensors.torch import load_file
@@ -17,9 +18,11 @@ from transformers import (
 )
 
 from optical_clir.distill import OpticalLoss, distill
+from optical_clir.errors import ConfigError
 from optical_clir.layers import resolve_layers
 from optical_clir.models import checkpoint
 from optical_clir.models.cross_encoder import (
+    draw_pairs,
     load_ranker,
     save_ranker,
     score_pairs,
@@ -354,6 +357,58 @@ def test_teacher_learns_english_triples(pooling, ranker_dir, tmp_path):
     assert stats["last_loss"] < stats["first_loss"]
     expected = {"cls": "BertForSequenceClassification", "max": "BertMaxPoolRanker"}
     assert type(load_ranker(tmp_path / "t")[0]).__name__ == expected[pooling]
+
+
+def test_random_negatives_are_other_triples_positives():
+    triples = [(f"q{i}", f"p{i}", f"n{i}") for i in range(6)]
+    hard = draw_pairs(triples, np.random.default_rng(3), 50)
+    easy = draw_pairs(triples, np.random.default_rng(3), 50, random_negatives=True)
+    # the same queries and positives, drawn by the same rng
+    assert easy[:50] == hard[:50]
+    assert all(p == "p" + q[1:] for q, p in hard[:50])
+    assert [p for _, p in hard[50:]] == ["n" + q[1:] for q, _ in hard[50:]]
+    negatives = easy[50:]
+    assert all(p.startswith("p") and p != "p" + q[1:] for q, p in negatives)
+    # each query meets every other triple's positive over enough draws
+    by_query = {}
+    for q, p in negatives:
+        by_query.setdefault(q, set()).add(p)
+    assert max(len(seen) for seen in by_query.values()) == 5
+    again = draw_pairs(triples, np.random.default_rng(3), 50, random_negatives=True)
+    assert again == easy
+
+
+def test_teacher_starts_on_random_negatives(ranker_dir, tmp_path, caplog):
+    triples = tmp_path / "triples.tsv"
+    triples.write_text(
+        "\n".join(
+            f"{WORDS[i]}\t{WORDS[i]} {_sentence(i)}\t{_sentence(i + 5)}"
+            for i in range(12)
+        )
+        + "\n"
+    )
+    params = {
+        "steps": 10,
+        "batch_size": 4,
+        "lr": 1e-3,
+        "max_length": 48,
+        "pooling": "max",
+        "random_negatives": 0.3,
+        "checkpoint_every": 50,
+    }
+    with caplog.at_level(logging.INFO):
+        train_teacher(
+            ranker_dir,
+            triples,
+            TeacherSpec.from_config(params),
+            tmp_path / "t",
+            tmp_path / "ck",
+            0,
+            CPU,
+        )
+    assert "random negatives for the first 3 of 10 steps" in caplog.text
+    with pytest.raises(ConfigError, match=r"teacher\.random_negatives"):
+        TeacherSpec.from_config({**params, "random_negatives": 1.5})
 
 
 def test_rerank_scores_each_querys_top_depth(ranker_dir):

@@ -131,6 +131,7 @@ class TeacherSpec(TrainingSection):
     pooling: str
     frozen_layers: int | None
     tie_query_key: bool
+    random_negatives: float
 
 
 @dataclass(frozen=True)

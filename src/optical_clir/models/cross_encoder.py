@@ -202,6 +202,8 @@ def train_teacher(
     ``params.max_triples`` caps the sample and ``params.pooling`` picks
     the cross-encoder's scoring head (see :func:`load_ranker`);
     ``params.tie_query_key`` starts attention from :func:`tie_query_key`;
+    during the first ``params.random_negatives`` share of the steps each
+    negative is a random passage of the pool (:func:`triples_loss`);
     ``params.frozen_layers`` freezes the embeddings and lower layers
     (:func:`~optical_clir.models.freezing.freeze_lower`).
     """
@@ -230,6 +232,14 @@ def train_teacher(
             sum(p.numel() for p in model.parameters()) / 1e6,
         )
 
+    easy_steps = int(params.steps * params.random_negatives)
+    if easy_steps:
+        logger.info(
+            "teacher: random negatives for the first %d of %d steps",
+            easy_steps,
+            params.steps,
+        )
+
     def loss_fn(step: int, micro: int) -> torch.Tensor:
         rng = np.random.default_rng([seed, step, micro])
         return triples_loss(
@@ -241,6 +251,7 @@ def train_teacher(
             params.batch_size,
             params.max_length,
             device,
+            random_negatives=step < easy_steps,
         )
 
     stats = train_stage(
@@ -267,19 +278,45 @@ def triples_loss(
     batch_size: int,
     max_length: int,
     device: torch.device,
+    random_negatives: bool = False,
 ) -> torch.Tensor:
-    """The teacher's loss on one batch: ``batch_size`` triples drawn by ``rng``
-    (with replacement), scored as 2 * batch_size (query, passage) pairs, the
-    positives first (:func:`pairwise_loss`). Returns a scalar; the caller runs
-    backward and the optimiser (and any autocast)."""
-    batch = [triples[i] for i in rng.integers(0, len(triples), batch_size)]
-    queries = [q for q, _, _ in batch] * 2
-    passages = [p for _, p, _ in batch] + [n for _, _, n in batch]
-    features = scorer.features(
-        tokenizer, list(zip(queries, passages, strict=True)), max_length
-    )
+    """The teacher's loss on one batch of :func:`draw_pairs` (the positives
+    first; :func:`pairwise_loss`). Returns a scalar; the caller runs backward
+    and the optimiser (and any autocast)."""
+    pairs = draw_pairs(triples, rng, batch_size, random_negatives)
+    features = scorer.features(tokenizer, pairs, max_length)
     enc = {k: v.to(device) for k, v in scorer.batch(tokenizer, features).items()}
     return pairwise_loss(model(**enc).logits, batch_size)
+
+
+def draw_pairs(
+    triples: Sequence[tuple[str, str, str]],
+    rng: np.random.Generator,
+    batch_size: int,
+    random_negatives: bool = False,
+) -> list[tuple[str, str]]:
+    """One training batch: ``batch_size`` triples drawn by ``rng`` (with
+    replacement) as 2 * batch_size (query, passage) pairs, the positives first,
+    then each query's negative in the same order.
+
+    With ``random_negatives`` each negative is the positive of another triple
+    drawn by ``rng`` (an easy negative: it rarely shares the query's concepts)
+    instead of the triple's own mined negative. Every passage of the pool is then
+    as likely to be drawn as a negative as a positive, so the passage alone
+    still does not predict the label.
+    """
+    n = len(triples)
+    picked = rng.integers(0, n, batch_size)
+    batch = [triples[i] for i in picked]
+    if random_negatives and n > 1:
+        # an offset of 1..n-1 never lands on the query's own triple
+        others = (picked + rng.integers(1, n, batch_size)) % n
+        negatives = [triples[j][1] for j in others]
+    else:
+        negatives = [neg for _, _, neg in batch]
+    queries = [q for q, _, _ in batch]
+    positives = [p for _, p, _ in batch]
+    return list(zip(queries * 2, positives + negatives, strict=True))
 
 
 def pairwise_loss(logits: torch.Tensor, batch_size: int) -> torch.Tensor:
