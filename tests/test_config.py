@@ -54,12 +54,14 @@ def test_shipped_configs_are_valid_as_snakemake_merges_them(path):
     update_config(merged, load_yaml(path))
     validate_config(merged, SCHEMA, source=str(path))
     assert merged["teacher"]["tie_query_key"] is False
+    assert merged["teacher"]["random_negatives"] == 0
 
 
 def test_large_world_changes_only_the_world_of_the_simulation():
     """config/large_world.yaml (the earlier default) sets four keys of
-    `synthetic` and inherits the rest of the world, the languages and the models
-    from config/config.yaml."""
+    `synthetic` and the teacher's hard negatives from the first step, and
+    inherits the rest of the world, the languages and the models from
+    config/config.yaml."""
     from snakemake.utils import update_config
 
     base = load_yaml(ROOT / "config" / "config.yaml")
@@ -75,7 +77,8 @@ def test_large_world_changes_only_the_world_of_the_simulation():
     )
     assert world["passages"] == base["synthetic"]["passages"]
     assert merged["languages"] == base["languages"]
-    assert merged["teacher"] == base["teacher"]
+    assert {**merged["teacher"], "random_negatives": 0.1} == base["teacher"]
+    assert merged["teacher"]["random_negatives"] == 0
 
 
 def test_key_tying_on_a_pretrained_encoder_is_refused(config):
