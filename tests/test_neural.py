@@ -326,6 +326,21 @@ def test_tied_keys_start_as_queries(ranker_dir, tmp_path):
         tie_query_key(torch.nn.Linear(2, 2))
 
 
+def _train_teacher(ranker_dir, triples, params: dict, tmp_path):
+    """A teacher from ``ranker_dir`` on ``triples`` with the ``teacher`` section
+    ``params``, model seed 0, on the CPU: saved to ``tmp_path / "t"``,
+    checkpoints in ``tmp_path / "ck"``. Returns the training stats."""
+    return train_teacher(
+        ranker_dir,
+        triples,
+        TeacherSpec.from_config(params),
+        tmp_path / "t",
+        tmp_path / "ck",
+        0,
+        CPU,
+    )
+
+
 @pytest.mark.parametrize("pooling", ["cls", "max"])
 def test_teacher_learns_english_triples(pooling, ranker_dir, tmp_path):
     triples = tmp_path / "triples.tsv"
@@ -345,15 +360,7 @@ def test_teacher_learns_english_triples(pooling, ranker_dir, tmp_path):
         "tie_query_key": pooling == "max",
         "checkpoint_every": 50,
     }
-    stats = train_teacher(
-        ranker_dir,
-        triples,
-        TeacherSpec.from_config(params),
-        tmp_path / "t",
-        tmp_path / "ck",
-        0,
-        CPU,
-    )
+    stats = _train_teacher(ranker_dir, triples, params, tmp_path)
     assert stats["last_loss"] < stats["first_loss"]
     expected = {"cls": "BertForSequenceClassification", "max": "BertMaxPoolRanker"}
     assert type(load_ranker(tmp_path / "t")[0]).__name__ == expected[pooling]
@@ -369,7 +376,7 @@ def test_random_negatives_are_other_triples_positives():
     assert [p for _, p in hard[50:]] == ["n" + q[1:] for q, _ in hard[50:]]
     negatives = easy[50:]
     assert all(p.startswith("p") and p != "p" + q[1:] for q, p in negatives)
-    # each query meets every other triple's positive over enough draws
+    # over enough draws a query meets every other triple's positive
     by_query = {}
     for q, p in negatives:
         by_query.setdefault(q, set()).add(p)
@@ -397,15 +404,7 @@ def test_teacher_starts_on_random_negatives(ranker_dir, tmp_path, caplog):
         "checkpoint_every": 50,
     }
     with caplog.at_level(logging.INFO):
-        train_teacher(
-            ranker_dir,
-            triples,
-            TeacherSpec.from_config(params),
-            tmp_path / "t",
-            tmp_path / "ck",
-            0,
-            CPU,
-        )
+        _train_teacher(ranker_dir, triples, params, tmp_path)
     assert "random negatives for the first 3 of 10 steps" in caplog.text
     with pytest.raises(ConfigError, match=r"teacher\.random_negatives"):
         TeacherSpec.from_config({**params, "random_negatives": 1.5})
@@ -484,15 +483,7 @@ def test_frozen_teacher_layers_do_not_move(ranker_dir, tmp_path):
         "frozen_layers": 1,
         "checkpoint_every": 10,
     }
-    train_teacher(
-        ranker_dir,
-        triples,
-        TeacherSpec.from_config(params),
-        tmp_path / "t",
-        tmp_path / "ck",
-        0,
-        CPU,
-    )
+    _train_teacher(ranker_dir, triples, params, tmp_path)
     before, after = _weights(ranker_dir), _weights(tmp_path / "t")
     for key, value in after.items():
         if key.startswith("bert.embeddings.") or key.startswith(
@@ -658,15 +649,7 @@ def test_a_query_longer_than_max_length_fails_up_front(ranker_dir, tmp_path):
         "checkpoint_every": 10,
     }
     with pytest.raises(InputError, match=r"triples.tsv.*teacher.max_length = 24"):
-        train_teacher(
-            ranker_dir,
-            triples,
-            TeacherSpec.from_config(params),
-            tmp_path / "t",
-            tmp_path / "c",
-            0,
-            CPU,
-        )
+        _train_teacher(ranker_dir, triples, params, tmp_path)
     assert not (tmp_path / "t").exists()
     run = {"q1": {"0": 1.0}}
     with pytest.raises(InputError, match=r"queries.tsv.*rerank.max_length = 24"):
