@@ -173,3 +173,26 @@ def test_code_switching_leaves_english_words_in_the_pretraining_text_only(
     # names (about 3% of words) are shared, hence English, in both
     assert latin_share(plain) < 0.06
     assert 0.25 < latin_share(mixed) < 0.37
+
+
+def test_concept_index_counts_what_a_scan_of_the_pool_counts():
+    """The triples' relevance index (numpy) against a plain count over the pool."""
+    import numpy as np
+
+    from optical_clir.data.synthetic.benchmark import _concept_matches, _relevant_set
+
+    keys = [[1, 2, 3], [2, 3, 4], [1, 4, 5], [5, 6, 7], [2, 2, 9]]
+    index: dict[int, list[int]] = {}
+    for idx, concepts in enumerate(keys):
+        for c in concepts:
+            index.setdefault(c, []).append(idx)
+    by_concept = {c: np.asarray(i) for c, i in index.items()}
+    query = [2, 4, 4, 8]  # a repeated concept counts once; 8 is in no passage
+    passages, counts = _concept_matches(by_concept, query)
+    # a concept listed twice by a passage counts twice there, as in a scan
+    expected = {0: 1, 1: 2, 2: 1, 4: 2}
+    assert dict(zip(passages.tolist(), counts.tolist(), strict=True)) == expected
+    assert passages.tolist() == sorted(expected)
+    assert _relevant_set(by_concept, 3, query) == {1, 3, 4}
+    empty, none = _concept_matches(by_concept, [42])
+    assert empty.size == 0 and none.size == 0

@@ -15,9 +15,11 @@ The English pivot ``resources/<dataset>/en/`` also has ``triples.tsv`` (MS MARCO
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from optical_clir.atomic import atomic_open
 from optical_clir.data.synthetic.language import LanguageSpec, SyntheticLanguage
@@ -85,19 +87,33 @@ def _relevance(
     return grades
 
 
+def _concept_matches(
+    by_concept: Mapping[int, np.ndarray], concepts: Iterable[int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The passages about at least one of ``concepts``, and about how many.
+
+    ``by_concept`` maps a concept to the (ascending) indices of the passages it
+    is a key concept of. Returns ``(passages, counts)``, both of shape (k,):
+    ascending passage indices and, for each, how many of the (distinct)
+    ``concepts`` it is about.
+    """
+    lists = [by_concept[c] for c in set(concepts) if c in by_concept]
+    if not lists:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty
+    return np.unique(np.concatenate(lists), return_counts=True)
+
+
 def _relevant_set(
-    by_concept: Mapping[int, list[int]], source: int, concepts: list[int]
+    by_concept: Mapping[int, np.ndarray], source: int, concepts: Iterable[int]
 ) -> set[int]:
     """Every passage :func:`_relevance` would grade, without a limit.
 
     Passages about at least two of the query's (topical, hence same-topic)
     concepts, found through the concept index instead of a scan of the topic.
     """
-    counts: dict[int, int] = {}
-    for concept in set(concepts):
-        for idx in by_concept.get(concept, ()):
-            counts[idx] = counts.get(idx, 0) + 1
-    return {source} | {idx for idx, n in counts.items() if n >= 2}
+    passages, counts = _concept_matches(by_concept, concepts)
+    return {source, *passages[counts >= 2].tolist()}
 
 
 def _write_pretrain(
@@ -141,11 +157,13 @@ def training_triples(
     size = spec.train_queries * (1 + spec.negatives_per_query)
     pool = [world.passage(rng) for _ in range(size)]
     by_topic: dict[int, list[int]] = {}
-    by_concept: dict[int, list[int]] = {}
+    concept_lists: dict[int, list[int]] = {}
     for idx, p in enumerate(pool):
         by_topic.setdefault(p.topic, []).append(idx)
         for concept in p.keys:
-            by_concept.setdefault(int(concept), []).append(idx)
+            concept_lists.setdefault(int(concept), []).append(idx)
+    by_concept = {c: np.asarray(i, dtype=np.int64) for c, i in concept_lists.items()}
+    topics = {t: np.asarray(i, dtype=np.int64) for t, i in by_topic.items()}
     triples: list[tuple[str, str, str]] = []
     # Triples come in mirrored pairs: (q(p), p, n) and then (q(n), n, p) with a
     # fresh query about the negative. Every passage is then as often a positive
@@ -155,10 +173,13 @@ def training_triples(
     for source in rng.permutation(size)[: max(spec.train_queries // 2, 1)]:
         positive = pool[int(source)]
         text, concepts = world.query(positive, rng)
-        relevant = _relevant_set(by_concept, int(source), concepts)
-        hard = sorted({i for c in concepts for i in by_concept.get(c, ())} - relevant)
+        matches, counts = _concept_matches(by_concept, concepts)
+        relevant = {int(source), *matches[counts >= 2].tolist()}
+        # passages about exactly one of the query's concepts (ascending)
+        hard = matches[(counts == 1) & (matches != source)]
         for _ in range(spec.negatives_per_query):
-            choices = hard if hard and rng.random() < 0.8 else by_topic[positive.topic]
+            use_hard = len(hard) > 0 and rng.random() < 0.8
+            choices = hard if use_hard else topics[positive.topic]
             neg = int(source)
             for _attempt in range(20):
                 neg = int(rng.choice(choices))

@@ -128,28 +128,29 @@ class World:
         ]
         passage = Passage(topic=topic, keys=keys)
         length = int(rng.integers(spec.passage_words[0], spec.passage_words[1] + 1))
-        source = rng.random(length)
-        key_draw = rng.integers(len(keys), size=length)
-        topic_draw = rng.choice(pool, size=length, p=self._topic_p)
+        # the draws as Python lists: the loop below indexes them one by one
+        source = rng.random(length).tolist()
+        key_draw = rng.integers(len(keys), size=length).tolist()
+        topic_draw = rng.choice(pool, size=length, p=self._topic_p).tolist()
         general_draw = rng.choice(self.general, size=length, p=self._general_p)
-        name_draw = rng.integers(spec.names_per_topic, size=length)
-        number_draw = rng.integers(1, 2000, size=length)
-        form_draw = rng.random(length + len(keys))
+        general_draw = general_draw.tolist()
+        name_draw = rng.integers(spec.names_per_topic, size=length).tolist()
+        number_draw = rng.integers(1, 2000, size=length).tolist()
+        form_draw = rng.random(length + len(keys)).tolist()
+        names = self.topic_names[topic]
         tokens: list[str] = []
         for i in range(length):
             u = source[i]
             if u < 0.32:
-                tokens.append(
-                    self._render(keys[int(key_draw[i])], passage, form_draw[i])
-                )
+                tokens.append(self._render(keys[key_draw[i]], passage, form_draw[i]))
             elif u < 0.55:
-                tokens.append(self._render(int(topic_draw[i]), passage, form_draw[i]))
+                tokens.append(self._render(topic_draw[i], passage, form_draw[i]))
             elif u < 0.95:
-                tokens.append(self._render(int(general_draw[i]), passage, form_draw[i]))
+                tokens.append(self._render(general_draw[i], passage, form_draw[i]))
             elif u < 0.98:
-                tokens.append(self.topic_names[topic][int(name_draw[i])])
+                tokens.append(names[name_draw[i]])
             else:
-                tokens.append(str(int(number_draw[i])))
+                tokens.append(str(number_draw[i]))
         for j, k in enumerate(keys):  # every key concept appears at least once
             if k not in passage.forms:
                 word = self._render(k, passage, form_draw[length + j])
