@@ -27,6 +27,8 @@ rule distill_ot:
             config["teacher"],
             config["distill"],
         ),
+    # ahead of the ready reranks: each student's own reranks wait on it
+    priority: 1
     threads: 1
     resources:
         **job_resources("distill_ot", model=["teacher"], data=["bitext"]),
