@@ -6,15 +6,18 @@ work itself lives in the library beside this package."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from optical_clir.models.runtime import TrainingJob
+if TYPE_CHECKING:  # torch loads only in the jobs that train (the others start faster)
+    from optical_clir.models.runtime import TrainingJob
 
 
 def training_job(job: Any) -> TrainingJob:
     """The :class:`TrainingJob` of a Snakemake training job (the ``snakemake``
     object of a ``script:``): ``params`` seed, device, precision and
     checkpoints, its ``threads``, and its ``output.stats``."""
+    from optical_clir.models.runtime import TrainingJob
+
     return TrainingJob(
         seed=job.params.seed,
         device=job.params.device,
