@@ -542,6 +542,9 @@ def test_truncated_forward_gives_the_full_models_states(ranker_dir):
             pass
 
 
+# the halved embeddings below leave Sinkhorn a hair short of its tolerance in 100
+# iterations; the guard's decision, not the plan's last digit, is under test
+@pytest.mark.filterwarnings("ignore::optical_clir.ot.SinkhornNotConverged")
 def test_collapse_guard_watches_and_stops(ranker_dir, bitext, tmp_path, caplog):
     from optical_clir.formats import read_bitext
     from optical_clir.models.collapse import CollapseGuard
