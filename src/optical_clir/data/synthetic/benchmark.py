@@ -95,7 +95,7 @@ def _concept_matches(
     ``by_concept`` maps a concept to the (ascending) indices of the passages it
     is a key concept of. Returns ``(passages, counts)``, both of shape (k,):
     ascending passage indices and, for each, how many of the (distinct)
-    ``concepts`` it is about.
+    ``concepts`` it is about (a key a passage listed twice would count twice).
     """
     lists = [by_concept[c] for c in set(concepts) if c in by_concept]
     if not lists:
