@@ -260,20 +260,3 @@ def test_a_seed_whose_teacher_never_learnt_is_named():
     )
     assert teacher_statements(table[table["seed"] != "13"])[0].startswith("- Seed 15's")
     assert teacher_statements(table[table["resource"] != "pivot"]) == []
-
-
-@pytest.mark.parametrize("stage", ["data", "evaluate", "retrieve"])
-def test_stages_without_models_start_without_torch(stage):
-    """A data, BM25 or evaluation job does not pay torch's import (about 1.5 s
-    per job, 40 such jobs per demo run); only the model stages load it."""
-    import subprocess
-    import sys
-
-    code = (
-        f"import sys, optical_clir.stages.{stage}, optical_clir.stages; "
-        "print('torch' in sys.modules)"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
-    assert out.stdout.strip() == "False"
