@@ -9,6 +9,13 @@ import pytest
 
 from conftest import TINY
 from optical_clir.config import load_yaml
+from optical_clir.data.synthetic.benchmark import BenchmarkSpec
+from optical_clir.data.synthetic.language import (
+    SCRIPTS,
+    LanguageSpec,
+    SyntheticLanguage,
+)
+from optical_clir.data.synthetic.world import World
 from optical_clir.formats import (
     read_bitext,
     read_collection,
@@ -173,6 +180,34 @@ def test_code_switching_leaves_english_words_in_the_pretraining_text_only(
     # names (about 3% of words) are shared, hence English, in both
     assert latin_share(plain) < 0.06
     assert 0.25 < latin_share(mixed) < 0.37
+
+
+def test_cognates_take_the_language_script_and_names_stay_latin():
+    """A cognate (``shared_vocab``) is the English word written in the language's
+    script, so it shares word pieces with English only in a Latin-script
+    language (docs/simulation.md, "Three times the cognates"); names and digits
+    stay as in English in every script."""
+    world = World(BenchmarkSpec.from_config(load_yaml(TINY)["synthetic"]).world, 7)
+    word, name = world.vocabulary()[0], world.names[0]
+    text = f"{word} {name} 42"
+    translated = {
+        script: SyntheticLanguage(
+            LanguageSpec(
+                name=f"cognates-{script}",
+                script=script,
+                morphology=0.0,
+                word_order="keep",
+                shared_vocab=1.0,
+            ),
+            world,
+        ).translate(text)
+        for script in ("latin", "cyrillic")
+    }
+    assert translated["latin"] == text
+    cognate, kept_name, digits = translated["cyrillic"].split()
+    assert cognate == word.translate(str.maketrans(SCRIPTS["cyrillic"]))
+    assert cognate != word
+    assert (kept_name, digits) == (name, "42")
 
 
 def test_concept_index_counts_what_a_scan_of_the_pool_counts():

@@ -5,8 +5,10 @@ to a foreign stem built from the language's own syllables), inflectional
 morphology (context-dependent suffixes), a word-order change, and optionally
 another script. Like real languages it shares a little with English: digits and
 proper names are kept, and a share of the lexicon are cognates (the English form
-itself). Machine-translation quality for queries is simulated by dropping or
-substituting query words with probability ``query_noise``. Monolingual web text
+itself, written in the language's script: only in a Latin-script language do they
+share word pieces with English). Machine-translation quality for queries is
+simulated by dropping or substituting query words with probability
+``query_noise``. Monolingual web text
 is not purely monolingual: :meth:`SyntheticLanguage.translate` can leave words in
 English (``code_switch``), as code-switched text does; the pretraining corpus
 uses it, at one rate for every language.
