@@ -257,7 +257,9 @@ def test_dry_run_of_the_real_config_lists_every_job(tmp_path):
     assert counts["prepare_language"] == counts["prepare_bitext"] == str(languages)
     assert counts["distill_ot"] == str(languages)
     assert counts["index_bm25"] == counts["retrieve_bm25"] == str(languages + 1)
+    # rerank.union: false, one teacher_en job per language (parallel on Slurm)
     assert counts["rerank"] == str(3 * languages + 1)
+    assert "rerank_union" not in counts
     assert counts["fetch_encoder"] == counts["train_teacher"] == "1"
     for lang in (
         "ar",

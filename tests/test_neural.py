@@ -17,6 +17,7 @@ from transformers import (
     RobertaConfig,
 )
 
+from optical_clir.candidates import cut_run
 from optical_clir.distill import OpticalLoss, distill
 from optical_clir.errors import ConfigError
 from optical_clir.layers import resolve_layers
@@ -31,7 +32,7 @@ from optical_clir.models.cross_encoder import (
 )
 from optical_clir.models.encoder import _canonical_order, train_tokenizer
 from optical_clir.models.max_pool_ranker import BertMaxPoolRanker
-from optical_clir.rerank import rerank
+from optical_clir.rerank import rerank, rerank_union
 from optical_clir.specs import DistillSpec, PretrainSpec, TeacherSpec
 
 CPU = torch.device("cpu")
@@ -432,6 +433,46 @@ def test_rerank_scores_each_querys_top_depth(ranker_dir):
     direct = score_pairs(model, tokenizer, pairs, 4, 64, CPU)
     got = [out[q][d] for q in queries for d in sorted(out[q])]
     assert got == pytest.approx([float(s) for s in direct], abs=1e-6)
+
+
+def test_union_scores_a_shared_pair_once_and_each_cut_is_the_runs_reranking(
+    ranker_dir,
+):
+    """``teacher_en`` reads the same texts whichever language's candidates it
+    reranks: the union of two runs' top 5 is scored once, and each run's
+    reranking cut out of it is the one :func:`rerank` gives (to float32 noise
+    from other batch paddings)."""
+    from optical_clir.errors import InputError
+
+    queries = {"q1": "alpha beta", "q2": "gamma"}
+    collection = {str(i): _sentence(i) for i in range(12)}
+    first = {q: {str(i): float(12 - i) for i in range(8)} for q in queries}
+    second = {q: {str(i): float(i) for i in range(4, 12)} for q in queries}
+    args = dict(depth=5, batch_size=4, max_length=64, device=CPU)
+    union = rerank_union(
+        [("a.trec", first), ("b.trec", second)], queries, collection, ranker_dir, **args
+    )
+    expected = {str(i) for i in range(5)} | {str(i) for i in range(7, 12)}
+    assert {q: set(d) for q, d in union.items()} == {q: expected for q in queries}
+    for run in (first, second):
+        cut = cut_run(union, run, 5, {"scores": "u.trec", "candidates": "a.trec"})
+        direct = rerank(run, queries, collection, ranker_dir, **args)
+        assert cut.keys() == direct.keys()
+        for qid in direct:
+            assert cut[qid].keys() == direct[qid].keys()
+            assert list(cut[qid].values()) == pytest.approx(
+                list(direct[qid].values()), abs=1e-5
+            )
+    stray = {"q1": {"0": 1.0, "x9": 0.5}}
+    with pytest.raises(InputError, match=r"en/collection.tsv.*b.trec.*'x9'"):
+        rerank_union(
+            [("a.trec", first), ("b.trec", stray)],
+            queries,
+            collection,
+            ranker_dir,
+            paths={"collection": "en/collection.tsv"},
+            **args,
+        )
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="tests the machine without a GPU")

@@ -43,7 +43,13 @@ def _planned_resources(tmp_path, *args) -> dict[str, set[str]]:
 
 
 def test_a_gpu_is_asked_for_only_by_neural_rules_and_not_with_device_cpu(tmp_path):
-    neural = {"pretrain_encoder", "train_teacher", "distill_ot", "rerank"}
+    neural = {
+        "pretrain_encoder",
+        "train_teacher",
+        "distill_ot",
+        "rerank",
+        "rerank_union",
+    }
     on_gpu = _planned_resources(tmp_path / "auto", "--config", "device=auto")
     on_cpu = _planned_resources(tmp_path / "cpu", "--config", "device=cpu")
     assert neural <= set(on_gpu)

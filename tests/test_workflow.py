@@ -190,11 +190,26 @@ def test_logs_and_benchmarks_written(tiny_workflow):
     assert "max_rss" in bench.read_text()
 
 
-def test_single_language_target(tmp_path):
-    done = run_snakemake(tmp_path, f"results/{DATASET}/okhali/metrics.csv")
+@pytest.mark.parametrize("union", [True, False])
+def test_single_language_target(tmp_path, union):
+    """One language's metrics build that language's work only; with
+    ``rerank.union`` its teacher_en runs also need the other languages' BM25
+    candidates (their union is scored once), and nothing else of theirs."""
+    config = yaml.safe_load(TINY.read_text())
+    config["rerank"]["union"] = union
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump(config))
+    done = run_snakemake(
+        tmp_path, f"results/{DATASET}/okhali/metrics.csv", configfile=path
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     assert not (tmp_path / "results" / "table.csv").exists()
-    assert not (tmp_path / "results" / DATASET / "velarin").exists()
+    other = tmp_path / "results" / DATASET / "velarin"
+    if union:
+        assert {p.name for p in other.iterdir()} == {"bm25.trec", "bm25_index"}
+        assert not list((tmp_path / "results" / DATASET / "models").glob("*/*velarin"))
+    else:
+        assert not other.exists()
 
 
 @pytest.mark.parametrize(
@@ -345,16 +360,13 @@ def test_local_data_with_other_passage_ids_fails_up_front(tiny_workflow, tmp_pat
     target = f"results/local-tiny/okhali/teacher_en.seed{SEED}.trec"
     done = run_snakemake(work, target, configfile=path)
     assert done.returncode != 0
-    log = (
-        work
-        / "logs"
-        / "rerank"
-        / "local-tiny"
-        / "okhali"
-        / f"teacher_en.seed{SEED}.log"
-    )
+    # teacher_en scores every language's candidates in one job (rerank_union)
+    log = work / "logs" / "rerank_union" / "local-tiny" / f"teacher_en.seed{SEED}.log"
     assert "must use the English passage ids" in log.read_text()
     assert not (work / target).exists()
+    assert not (
+        work / "results/local-tiny/union" / f"teacher_en.seed{SEED}.trec"
+    ).exists()
 
 
 def test_random_order_reference_is_exact_and_below_the_rankers(tiny_workflow):

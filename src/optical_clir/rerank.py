@@ -8,11 +8,12 @@ docs/cluster.md).
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import torch
 
+from optical_clir.candidates import select_candidates
 from optical_clir.errors import InputError
 from optical_clir.formats import Run
 from optical_clir.models.cross_encoder import (
@@ -23,6 +24,31 @@ from optical_clir.models.cross_encoder import (
 
 logger = logging.getLogger(__name__)
 _CHUNK = 4096
+
+
+def _check_collection(
+    wanted: list[tuple[str, str]],
+    collection: Mapping[str, str],
+    paths: Mapping[str, str],
+) -> None:
+    missing = [(q, d) for q, d in wanted if d not in collection]
+    if missing:
+        raise InputError(
+            paths["collection"],
+            f"{len(missing)} candidates of {paths['candidates']} are not in this "
+            f"collection (e.g. passage '{missing[0][1]}' for query '{missing[0][0]}'); "
+            "every language must use the English passage ids, because teacher_en "
+            "reranks the English originals of the same candidates",
+        )
+
+
+def _paths(paths: Mapping[str, str] | None) -> dict[str, str]:
+    return {
+        "candidates": "candidates",
+        "queries": "queries",
+        "collection": "collection",
+        **(paths or {}),
+    }
 
 
 def rerank(
@@ -56,33 +82,80 @@ def rerank(
         English originals of the same candidates), a query of the run has no
         text, or a query leaves no room for a passage under ``max_length``.
     """
-    paths = {
-        "candidates": "candidates",
-        "queries": "queries",
-        "collection": "collection",
-        **(paths or {}),
-    }
-    wanted: list[tuple[str, str]] = []
-    for qid, docs in candidates.items():
-        if qid not in queries:
-            raise InputError(
-                paths["queries"],
-                f"query '{qid}' of {paths['candidates']} has no text here; every "
-                "language must use the English query ids",
-            )
-        top = sorted(docs, key=lambda d: (-docs[d], d))[:depth]
-        wanted.extend((qid, d) for d in top)
-    missing = [(q, d) for q, d in wanted if d not in collection]
-    if missing:
-        raise InputError(
-            paths["collection"],
-            f"{len(missing)} candidates of {paths['candidates']} are not in this "
-            f"collection (e.g. passage '{missing[0][1]}' for query '{missing[0][0]}'); "
-            "every language must use the English passage ids, because teacher_en "
-            "reranks the English originals of the same candidates",
+    paths = _paths(paths)
+    return rerank_union(
+        [(paths["candidates"], candidates)],
+        queries,
+        collection,
+        model_dir,
+        depth,
+        batch_size,
+        max_length,
+        device,
+        precision,
+        paths,
+    )
+
+
+def rerank_union(
+    candidate_runs: Sequence[tuple[str, Run]],
+    queries: Mapping[str, str],
+    collection: Mapping[str, str],
+    model_dir: str | Path,
+    depth: int,
+    batch_size: int,
+    max_length: int,
+    device: torch.device,
+    precision: str = "auto",
+    paths: Mapping[str, str] | None = None,
+) -> Run:
+    """Score the union of several runs' top-``depth`` candidates once.
+
+    For a ranker that reads the same queries and passages whichever run the
+    candidates come from (``teacher_en``: English queries, English originals),
+    each run's reranking is a subset of these scores (:func:`cut_run`); a pair
+    shared by several runs is scored once.
+
+    Parameters
+    ----------
+    candidate_runs:
+        ``(path, run)`` of each first-stage run; the path names it in messages.
+    queries, collection, model_dir, depth, batch_size, max_length, device, precision:
+        As for :func:`rerank`.
+    paths:
+        ``queries`` and ``collection`` file names, for messages.
+
+    Returns
+    -------
+    Run
+        ``qid -> docid -> score`` over every run's queries and top-``depth``
+        candidates.
+
+    Raises
+    ------
+    InputError
+        As :func:`rerank`, naming the run whose candidate or query is at fault.
+    """
+    base = _paths(paths)
+    wanted: dict[tuple[str, str], None] = {}
+    out: Run = {}
+    total = 0
+    for path, run in candidate_runs:
+        named = {**base, "candidates": str(path)}
+        selected = select_candidates(run, queries, depth, named)
+        _check_collection(selected, collection, named)
+        wanted.update(dict.fromkeys(selected))
+        total += len(selected)
+        for qid in run:
+            out.setdefault(qid, {})
+    if len(candidate_runs) > 1:
+        logger.info(
+            "%d distinct pairs of %d across %d runs",
+            len(wanted),
+            total,
+            len(candidate_runs),
         )
     logger.info("%d pairs to rerank on %s", len(wanted), device)
-    out: Run = {q: {} for q in candidates}
     if not wanted:
         return out
     model, tokenizer = load_ranker(model_dir)
@@ -90,11 +163,12 @@ def rerank(
         tokenizer,
         [(f"query '{q}'", queries[q]) for q in dict.fromkeys(q for q, _ in wanted)],
         max_length,
-        paths["queries"],
+        base["queries"],
         "rerank.max_length",
     )
-    for start in range(0, len(wanted), _CHUNK):
-        chunk = wanted[start : start + _CHUNK]
+    pairs_in_order = list(wanted)
+    for start in range(0, len(pairs_in_order), _CHUNK):
+        chunk = pairs_in_order[start : start + _CHUNK]
         pairs = [(queries[q], collection[d]) for q, d in chunk]
         scores = score_pairs(
             model, tokenizer, pairs, batch_size, max_length, device, precision

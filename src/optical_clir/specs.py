@@ -175,6 +175,7 @@ class RerankSpec(ConfigSection):
     first_stage: str
     batch_size: int
     max_length: int
+    union: bool
 
 
 _NESTED: dict[tuple[type, str], type] = {(DistillSpec, "collapse"): CollapseSpec}

@@ -82,6 +82,15 @@ PIVOT_RUNS = [
     for m in DATASET_METHODS
     if m.kind == "neural" and m.queries == "pivot" and m.passages == "pivot"
 ]
+# The same rerankers with each language's own candidates: the union of every
+# language's candidates is scored once (rule rerank_union) and each language's run
+# is cut out of it (cut_pivot_run), since the scores do not depend on the language.
+# Only with rerank.union (one job instead of one per language).
+UNION_RUNS = (
+    PIVOT_RUNS
+    if config["rerank"]["union"] and not PIVOT_CANDIDATES and len(EVAL_LANGS) > 1
+    else []
+)
 # Languages whose BM25 run is a search of their own index.
 BM25_LANGS = re.escape(PIVOT) if PIVOT_CANDIDATES else "|".join(
     re.escape(l) for l in EVAL_LANGS
@@ -207,11 +216,21 @@ def encoder_dir(seed):
     return f"{MODELS}/encoder"
 
 
+def candidates_of(lang):
+    """The first-stage run whose top rerank.depth the rerankers reorder in ``lang``
+    (the English row always reranks its own BM25 run)."""
+    stage = "bm25" if lang == PIVOT else CANDIDATES
+    return f"results/{DATASET}/{lang}/{stage}.trec"
+
+
 def rerank_candidates(wildcards):
-    """The first-stage run whose top rerank.depth the rerankers reorder (the
-    English row always reranks its own BM25 run)."""
-    stage = "bm25" if wildcards.lang == PIVOT else CANDIDATES
-    return f"results/{DATASET}/{wildcards.lang}/{stage}.trec"
+    """The first-stage run of the job's language (``candidates_of``)."""
+    return candidates_of(wildcards.lang)
+
+
+def union_candidates(wildcards):
+    """Every evaluated language's first-stage run, pivot first (rerank_union)."""
+    return [candidates_of(lang) for lang in EVAL_LANGS]
 
 
 def language_metrics(wildcards):
@@ -448,7 +467,8 @@ def job_resources(stage, model=(), data=()):
             )
         if stage == "rerank":
             share = min(1.0, RERANK_SPEC.depth / config["bm25"]["depth"])
-            items = int(jobres.line_count(input.candidates) * share)
+            lines = sum(jobres.line_count(p) for p in _inputs(input, ["candidates"]))
+            items = int(lines * share)
             length = RERANK_SPEC.max_length
         else:
             spec, length = WORK[stage]
