@@ -8,10 +8,10 @@ proper names are kept, and a share of the lexicon are cognates (the English form
 itself, written in the language's script: only in a Latin-script language do they
 share word pieces with English). Machine-translation quality for queries is
 simulated by dropping or substituting query words with probability
-``query_noise``. Monolingual web text
-is not purely monolingual: :meth:`SyntheticLanguage.translate` can leave words in
-English (``code_switch``), as code-switched text does; the pretraining corpus
-uses it, at one rate for every language.
+``query_noise``. Monolingual web text is not purely monolingual:
+:meth:`SyntheticLanguage.translate` can leave words in English (``code_switch``),
+as code-switched text does; the pretraining corpus uses it, at one rate for every
+language.
 
 Nothing here knows whether a language is high- or low-resource: that lives only
 in the configured parameters (pretraining share, bitext size, query noise).
