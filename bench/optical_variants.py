@@ -8,18 +8,32 @@ candidates. Everything runs through the library's public functions
 (``train_teacher``, ``distill``, ``rerank``, ``evaluate_run``), on the files the
 workflow wrote for ``config/realtext.yaml``::
 
-    snakemake -c 2 results/bible-e5/en/bm25.trec results/bible-e5/models/encoder \\
-        --configfile config/realtext.yaml
+    snakemake -c 2 results/bible-e5/en2x/en/bm25.trec \\
+        results/bible-e5/models/encoder --configfile config/realtext.yaml
     python bench/optical_variants.py --seeds 1 2 3 \\
         --variant "emb-l0:trainable=embeddings;layers=[0];lr=0.001" \\
         --variant "lower4:trainable=lower;lower_layers=4;layers=[4]"
 
 A variant is ``name:key=value;...`` over the config's ``distill`` section
-(values parsed as YAML). Per-query nDCG@10 of every (seed, language, method) is
-written to ``--out`` (JSON); ``--report`` prints, per variant, the mean over
-seeds per language, the mean paired difference with zero-shot and a
-randomisation test of the per-query differences averaged over seeds
-(Holm-corrected across languages).
+(values parsed as YAML).
+
+``--family late_interaction`` measures the two-tower students instead
+(``distill.late_interaction`` applies): each ranks the whole collection in
+each of ``--settings``, the student reading the target language and the
+teacher English (en2x: the passages; x2en: the queries). The teacher of a seed
+is the workflow's ``results/<dataset>/models/seed<k>/teacher_li`` when it
+exists, so a screening reuses it::
+
+    snakemake -c 2 all --configfile config/realtext.yaml
+    python bench/optical_variants.py --family late_interaction --seeds 13 \\
+        --langs hi sw --variant "l8:layers=[8]"
+
+Its results are keyed ``<seed>/<setting>-<lang>/<variant>``.
+
+Per-query nDCG@10 of every (seed, language, method) is written to ``--out``
+(JSON); ``--report`` prints, per variant, the mean over seeds per language, the
+mean paired difference with zero-shot and a randomisation test of the
+per-query differences averaged over seeds (Holm-corrected across languages).
 """
 
 from __future__ import annotations
@@ -40,8 +54,10 @@ from optical_clir.evaluate.analysis import holm, randomization_test
 from optical_clir.evaluate.metrics import evaluate_run
 from optical_clir.formats import read_collection, read_queries, read_run, write_run
 from optical_clir.models.cross_encoder import train_teacher
+from optical_clir.models.token_index import search
+from optical_clir.models.towers import Towers
 from optical_clir.rerank import rerank
-from optical_clir.specs import DistillSpec, TeacherSpec
+from optical_clir.specs import DistillSpec, TeacherSpec, distill_section
 
 ROOT = Path(__file__).resolve().parents[1]
 CPU = torch.device("cpu")
@@ -54,32 +70,82 @@ def parse_variant(text: str) -> tuple[str, dict]:
     return name, {key.strip(): yaml.safe_load(value) for key, _, value in pairs}
 
 
-def ndcg_per_query(run, resources: Path, lang: str, work: Path, depth: int) -> dict:
+def ndcg_per_query(
+    run, resources: Path, lang: str, work: Path, depth: int, queries="queries.tsv"
+) -> dict:
     """Per-query nDCG@10 of ``run`` against the language's qrels."""
     path = work / f"{lang}.{time.perf_counter_ns()}.trec"
     write_run(path, run, tag="bench")
     _, per_query = evaluate_run(
         path,
         resources / lang / "qrels.txt",
-        resources / lang / "queries.tsv",
+        resources / lang / queries,
         recall_depth=depth,
     )
     path.unlink()
     return per_query["nDCG@10"].round(6).to_dict()
 
 
+class TwoTowerScorer:
+    """Full ranking by the late-interaction family: the target language read by
+    ``model_dir``, English by the seed's teacher (its English passage vectors
+    encoded once)."""
+
+    def __init__(self, config: dict, resources: Path, work: Path, teacher: Path):
+        self.config, self.resources, self.work = config, resources, work
+        self.teacher = teacher
+        self.english = None
+
+    def _encode(self, model_dir: Path, lang: str):
+        spec = self.config["rerank"]
+        collection = read_collection(self.resources / lang / "collection.tsv")
+        return Towers.load(model_dir).encode_passages(
+            collection, spec["max_length"], spec["batch_size"], CPU
+        )
+
+    def __call__(self, model_dir: Path, key: str) -> dict:
+        setting, lang = key.split("-", 1)
+        spec = self.config["rerank"]
+        if setting == "en2x":
+            queries = read_queries(self.resources / lang / "queries_en.tsv")
+            query_model, passages = self.teacher, self._encode(model_dir, lang)
+        else:
+            queries = read_queries(self.resources / lang / "queries.tsv")
+            if self.english is None:
+                self.english = self._encode(self.teacher, "en")
+            query_model, passages = model_dir, self.english
+        query_vectors = Towers.load(query_model).encode_queries(
+            queries, spec["max_length"], spec["batch_size"], CPU
+        )
+        exclude = self.config["bible"]["task"] == "crossref"
+        run = search(query_vectors, passages, spec["depth"], exclude_self=exclude)
+        queries_file = "queries_en.tsv" if setting == "en2x" else "queries.tsv"
+        return ndcg_per_query(
+            run, self.resources, lang, self.work, spec["depth"], queries_file
+        )
+
+
 def run_variants(args, config: dict) -> dict:
     dataset = config["dataset"]
     resources = args.root / "resources" / dataset
     models = args.root / "results" / dataset / "models"
-    candidates = read_run(args.root / "results" / dataset / "en" / "bm25.trec")
+    candidates = read_run(args.root / "results" / dataset / "en2x" / "en" / "bm25.trec")
     depth = config["rerank"]["depth"]
     work = args.work
     work.mkdir(parents=True, exist_ok=True)
     results = json.loads(args.out.read_text()) if args.out.exists() else {}
     queries = read_queries(resources / "en" / "queries_en.tsv")
+    late = args.family == "late_interaction"
+    suffix = "_li" if late else ""
+    keys = (
+        [f"{s}-{lang}" for s in args.settings for lang in args.langs]
+        if late
+        else args.langs
+    )
 
     def score(model_dir: Path, lang: str) -> dict:
+        if late:
+            return two_towers(model_dir, lang)
         collection = read_collection(resources / lang / "collection.tsv")
         run = rerank(
             candidates,
@@ -96,8 +162,11 @@ def run_variants(args, config: dict) -> dict:
     def save() -> None:
         args.out.write_text(json.dumps(results, indent=1, sort_keys=True))
 
+    section = distill_section(config["distill"], args.family)
     for seed in args.seeds:
-        teacher = work / f"teacher-s{seed}"
+        teacher = models / f"seed{seed}" / f"teacher{suffix}"
+        if not (late and teacher.exists()):
+            teacher = work / f"teacher{suffix}-s{seed}"
         if not teacher.exists():
             began = time.perf_counter()
             train_teacher(
@@ -105,23 +174,28 @@ def run_variants(args, config: dict) -> dict:
                 resources / "en" / "triples.tsv",
                 TeacherSpec.from_config(config["teacher"]),
                 teacher,
-                work / f"ck-teacher-s{seed}",
+                work / f"ck-teacher{suffix}-s{seed}",
                 seed,
                 CPU,
+                family=args.family,
             )
             print(f"teacher seed {seed}: {time.perf_counter() - began:.0f} s")
-        for lang in ["en", *args.langs]:
-            key = (
-                f"s{seed}/{lang}/teacher"
-                if lang == "en"
-                else f"s{seed}/{lang}/zeroshot"
-            )
-            if key not in results:
-                results[key] = score(teacher, lang)
+        two_towers = TwoTowerScorer(config, resources, work, teacher)
+        for lang in [] if late else ["en"]:
+            if f"s{seed}/en/teacher" not in results:
+                results[f"s{seed}/en/teacher"] = score(teacher, lang)
+                save()
+        for lang in keys:
+            if f"s{seed}/{lang}/zeroshot" not in results:
+                results[f"s{seed}/{lang}/zeroshot"] = score(teacher, lang)
                 save()
         for name, changes in args.variants:
-            params = DistillSpec.from_config({**config["distill"], **changes})
+            params = DistillSpec.from_config({**section, **changes})
             for lang in args.langs:
+                if late and all(
+                    f"s{seed}/{k}-{lang}/{name}" in results for k in args.settings
+                ):
+                    continue
                 key = f"s{seed}/{lang}/{name}"
                 if key in results:
                     continue
@@ -141,19 +215,24 @@ def run_variants(args, config: dict) -> dict:
                         if x["name"] == lang
                     ),
                 )
-                results[key] = score(student, lang)
-                results[f"{key}/stats"] = {
-                    k: v for k, v in stats.items() if k != "collapse_history"
-                }
-                results[f"{key}/stats"]["distill_seconds"] = time.perf_counter() - began
-                save()
-                zeroshot = results[f"s{seed}/{lang}/zeroshot"]
-                print(
-                    f"seed {seed} {lang} {name}: nDCG@10 "
-                    f"{np.mean(list(results[key].values())):.4f} (zero-shot "
-                    f"{np.mean(list(zeroshot.values())):.4f}), gap ratio "
-                    f"{stats.get('heldout_gap_ratio', float('nan')):.2f}"
-                )
+                seconds = time.perf_counter() - began
+                for scored in (
+                    [f"{k}-{lang}" for k in args.settings] if late else [lang]
+                ):
+                    key = f"s{seed}/{scored}/{name}"
+                    results[key] = score(student, scored)
+                    results[f"{key}/stats"] = {
+                        k: v for k, v in stats.items() if k != "collapse_history"
+                    }
+                    results[f"{key}/stats"]["distill_seconds"] = seconds
+                    save()
+                    zeroshot = results[f"s{seed}/{scored}/zeroshot"]
+                    print(
+                        f"seed {seed} {scored} {name}: nDCG@10 "
+                        f"{np.mean(list(results[key].values())):.4f} (zero-shot "
+                        f"{np.mean(list(zeroshot.values())):.4f}), gap ratio "
+                        f"{stats.get('heldout_gap_ratio', float('nan')):.2f}"
+                    )
     return results
 
 
@@ -204,6 +283,12 @@ def main() -> None:
     parser.add_argument("--langs", nargs="+", default=None)
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--variant", action="append", default=[])
+    parser.add_argument(
+        "--family",
+        choices=["cross_encoder", "late_interaction"],
+        default="cross_encoder",
+    )
+    parser.add_argument("--settings", nargs="+", default=["en2x", "x2en"])
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument(
         "--work", type=Path, default=ROOT / "benchmarks" / "optical_variants"
@@ -222,9 +307,13 @@ def main() -> None:
         json.loads(args.out.read_text()) if args.report else run_variants(args, config)
     )
     pd.set_option("display.width", 160)
-    print(report(results, args.langs).round(4).to_string(index=False))
+    late = args.family == "late_interaction"
+    keys = (
+        [f"{s}-{x}" for s in args.settings for x in args.langs] if late else args.langs
+    )
+    print(report(results, keys).round(4).to_string(index=False))
     seeds = sorted({k.split("/")[0] for k in results})
-    for lang in ["en", *args.langs]:
+    for lang in keys if late else ["en", *args.langs]:
         method = "teacher" if lang == "en" else "zeroshot"
         values = [
             np.mean(list(results[f"{s}/{lang}/{method}"].values()))

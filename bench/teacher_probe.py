@@ -5,7 +5,7 @@ reports (1) held-out pairwise accuracy: how often the positive outscores the
 negative on triples drawn from a fresh passage pool of the same world (a ranker
 that memorises its training triples stays at 0.5), and (2) nDCG@10 of reranking
 BM25's English top ``--depth``. Needs the demo's resources and English BM25 run
-(``snakemake -c 2 results/synthetic-demo/en/bm25.trec`` and the encoder).
+(``snakemake -c 2 results/synthetic-demo/en2x/en/bm25.trec`` and the encoder).
 docs/simulation.md ("Where the simulation stands") reports this probe's figures.
 
 It also reports when the training loss (mean of each 25-step window) first
@@ -83,7 +83,7 @@ def main() -> None:
         args.encoder
         or ROOT / "results" / dataset / "models" / f"seed{model_seed}" / "encoder"
     )
-    res, out = ROOT / "resources" / dataset / "en", ROOT / "results" / dataset
+    res, out = ROOT / "resources" / dataset / "en", ROOT / "results" / dataset / "en2x"
     params = {**config["teacher"], "pooling": args.pooling}
     params["tie_query_key"] = args.tie
     params["steps"] = args.steps or params["steps"]

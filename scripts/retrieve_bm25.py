@@ -14,4 +14,5 @@ with script_logging(snakemake.log[0]):
         depth=snakemake.params.depth,
         threads=snakemake.threads,
         tag=snakemake.params.tag,
+        exclude_self=snakemake.params.exclude_self,
     )

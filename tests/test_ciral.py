@@ -75,7 +75,7 @@ def ciral_run(fixture_root, tmp_path_factory):
 @pytest.mark.slow
 def test_table_has_the_translation_baselines_and_no_english_row(ciral_run):
     work, _ = ciral_run
-    table = pd.read_csv(work / "results" / DATASET / "table.csv")
+    table = pd.read_csv(work / "results" / DATASET / "en2x" / "table.csv")
     assert list(table["lang"].drop_duplicates()) == LANGS  # no English test collection
     for lang in LANGS:
         methods = list(table.loc[table["lang"] == lang, "method"])
@@ -89,22 +89,22 @@ def test_table_has_the_translation_baselines_and_no_english_row(ciral_run):
         ]
     assert list(table.columns[6:-1]) == MEASURES  # after the identifying columns
     assert (table["resource"] == "low").all() and (table["n_queries"] == 8).all()
-    report = (work / "results" / DATASET / "report.md").read_text()
+    report = (work / "results" / DATASET / "en2x" / "report.md").read_text()
     assert "No `teacher_en`" in report and "translate-test (teacher_dt)" in report
-    sig = pd.read_csv(work / "results" / DATASET / "significance.csv")
+    sig = pd.read_csv(work / "results" / DATASET / "en2x" / "significance.csv")
     assert set(sig["baseline"]) == {"zeroshot", "teacher_dt"}
 
 
 @pytest.mark.slow
 def test_metrics_equal_trec_eval_for_every_measure(ciral_run):
     work, _ = ciral_run
-    table = pd.read_csv(work / "results" / DATASET / "table.csv")
+    table = pd.read_csv(work / "results" / DATASET / "en2x" / "table.csv")
     table = table.set_index(["lang", "method"])
     for lang in LANGS:
         res = work / "resources" / DATASET / lang
         for method in ("bm25", "bm25_dt", "zeroshot", "optical", "teacher_dt"):
             name = method if method.startswith("bm25") else f"{method}.seed7"
-            run = read_run(work / "results" / DATASET / lang / f"{name}.trec")
+            run = read_run(work / "results" / DATASET / "en2x" / lang / f"{name}.trec")
             expected = trec_eval_ref.evaluate(
                 run,
                 read_qrels(res / "qrels.txt"),
@@ -130,12 +130,19 @@ def test_layout_keeps_ciral_ids_and_uses_both_query_sets(ciral_run, fixture_root
     queries_en = read_queries(res / "queries_en.tsv")
     assert native.keys() == queries_en.keys() and native != queries_en
     # bm25 searched with the native queries, bm25_dt with the English ones
-    log = (work / "logs/retrieve_bm25" / DATASET / "ha.bm25_dt.log").read_text()
-    assert "bm25_dt" in (work / "results" / DATASET / "ha" / "bm25_dt.trec").read_text()
+    log = (
+        work / "logs/retrieve_bm25" / DATASET / "en2x" / "ha.bm25_dt.log"
+    ).read_text()
+    assert (
+        "bm25_dt"
+        in (work / "results" / DATASET / "en2x" / "ha" / "bm25_dt.trec").read_text()
+    )
     assert log
     # teacher_dt read the English translations of bm25's candidates
-    bm25 = read_run(work / "results" / DATASET / "ha" / "bm25.trec")
-    teacher_dt = read_run(work / "results" / DATASET / "ha" / "teacher_dt.seed7.trec")
+    bm25 = read_run(work / "results" / DATASET / "en2x" / "ha" / "bm25.trec")
+    teacher_dt = read_run(
+        work / "results" / DATASET / "en2x" / "ha" / "teacher_dt.seed7.trec"
+    )
     for qid, docs in teacher_dt.items():
         top = sorted(bm25[qid], key=lambda d: (-bm25[qid][d], d))[:10]
         assert set(docs) == set(top)
@@ -151,14 +158,14 @@ def test_layout_keeps_ciral_ids_and_uses_both_query_sets(ciral_run, fixture_root
 @pytest.mark.slow
 def test_reproduction_file_compares_row_by_row(ciral_run):
     work, _ = ciral_run
-    frame = pd.read_csv(work / "results" / DATASET / "reproduction.csv")
+    frame = pd.read_csv(work / "results" / DATASET / "en2x" / "reproduction.csv")
     assert list(frame["method"]) == ["bm25", "bm25_dt"]  # test-b's row is skipped
-    table = pd.read_csv(work / "results" / DATASET / "table.csv")
+    table = pd.read_csv(work / "results" / DATASET / "en2x" / "table.csv")
     ours = table[(table["lang"] == "ha") & (table["method"] == "bm25")]["nDCG@20"]
     assert frame.loc[0, "ours"] == pytest.approx(ours.iloc[0], abs=1e-4)
     assert frame["comparable"].all()
     assert frame.loc[0, "within_tolerance"] == (abs(frame.loc[0, "difference"]) <= 0.01)
-    text = (work / "results" / DATASET / "reproduction.md").read_text()
+    text = (work / "results" / DATASET / "en2x" / "reproduction.md").read_text()
     assert "2 of 2 rows comparable" in text
 
 
@@ -252,5 +259,5 @@ def test_dry_run_of_the_ciral_config_lists_every_job(tmp_path):
     assert counts["index_bm25"] == counts["retrieve_bm25"] == "8"  # bm25 and bm25_dt
     assert counts["rerank"] == str(3 * 4)  # zeroshot, optical, teacher_dt
     for lang in ("ha", "so", "sw", "yo"):
-        assert f"results/ciral-v1.0/{lang}/teacher_dt.seed13.trec" in done.stdout
-        assert f"results/ciral-v1.0/{lang}/metrics.csv" in done.stdout
+        assert f"results/ciral-v1.0/en2x/{lang}/teacher_dt.seed13.trec" in done.stdout
+        assert f"results/ciral-v1.0/en2x/{lang}/metrics.csv" in done.stdout

@@ -67,14 +67,14 @@ def real_run(fixture_repo, tmp_path_factory):
 @pytest.mark.slow
 def test_table_has_every_language_and_method(real_run):
     work, _, _ = real_run
-    table = pd.read_csv(work / "results" / DATASET / "table.csv")
+    table = pd.read_csv(work / "results" / DATASET / "en2x" / "table.csv")
     assert set(table["lang"]) == {"en", *LANGS}
     for lang in LANGS:
         methods = set(table.loc[table["lang"] == lang, "method"])
         assert methods == {"random", "bm25", "zeroshot", "optical", "teacher_en"}
     assert (table["n_queries"] == 10).all()
-    assert "real data" in (work / "results" / DATASET / "table.md").read_text()
-    reproduction = pd.read_csv(work / "results" / DATASET / "reproduction.csv")
+    assert "real data" in (work / "results" / DATASET / "en2x" / "table.md").read_text()
+    reproduction = pd.read_csv(work / "results" / DATASET / "en2x" / "reproduction.csv")
     assert list(reproduction["lang"]) == ["en", "fr", "hi"]
     assert not reproduction["comparable"].any()  # a query sample and a subset
     assert reproduction["note"].str.contains("a sample of 10 queries").all()
@@ -83,7 +83,9 @@ def test_table_has_every_language_and_method(real_run):
     english = table[(table["lang"] == "en") & (table["method"] == "bm25")]
     assert reproduction.loc[0, "ours"] == pytest.approx(english["RR@10"].iloc[0])
     for method in ("zeroshot", "optical"):  # a real model scores, no constant
-        run = (work / "results" / DATASET / "hi" / f"{method}.seed7.trec").read_text()
+        run = (
+            work / "results" / DATASET / "en2x" / "hi" / f"{method}.seed7.trec"
+        ).read_text()
         assert len({line.split()[4] for line in run.splitlines()}) > 10
 
 
@@ -277,22 +279,27 @@ def test_dry_run_of_the_real_config_lists_every_job(tmp_path):
         "vi",
         "en",
     ):
-        assert f"results/mmarco-v2/{lang}/metrics.csv" in done.stdout
+        assert f"results/mmarco-v2/en2x/{lang}/metrics.csv" in done.stdout
 
 
 @pytest.mark.slow
-def test_mono_setting_on_the_real_path(real_run, tmp_path):
+@pytest.mark.parametrize(("setting", "passages"), [("mono", "hi"), ("x2en", "en")])
+def test_other_settings_on_the_real_path(real_run, tmp_path, setting, passages):
+    """mono: Hindi queries over Hindi passages; x2en: Hindi queries over the
+    English passages, reranking the English run's candidates."""
     work = tmp_path / "work"
     shutil.copytree(real_run[0], work, ignore=shutil.ignore_patterns("locks"))
-    target = f"results/{DATASET}/hi/zeroshot.seed7.trec"
+    target = f"results/{DATASET}/{setting}/hi/zeroshot.seed7.trec"
     done = run_snakemake(
         work,
         target,
         "--config",
-        "setting=mono",
+        f"settings=[{setting}]",
         configfile=CONFIG,
         env=_env("http://127.0.0.1:9", work),
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    log = work / "logs" / "rerank" / DATASET / "hi" / "zeroshot.seed7.log"
-    assert f"queries resources/{DATASET}/hi/queries.tsv," in log.read_text()
+    log = work / "logs" / "rerank" / DATASET / setting / "hi" / "zeroshot.seed7.log"
+    text = log.read_text()
+    assert f"queries resources/{DATASET}/hi/queries.tsv," in text
+    assert f"passages resources/{DATASET}/{passages}/collection.tsv" in text

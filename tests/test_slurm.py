@@ -58,7 +58,7 @@ def test_tiny_workflow_runs_through_the_slurm_profile(slurm, tmp_path, monkeypat
     )
     assert done.returncode == 0, done.stderr[-4000:] + slurm.daemon_logs()
     assert (tmp_path / "results" / "table.csv").exists()
-    assert (tmp_path / "results" / DATASET / "report.md").exists()
+    assert (tmp_path / "results" / DATASET / "en2x" / "report.md").exists()
 
     jobs = slurm.jobs()
     rules = {

@@ -36,7 +36,7 @@ def test_tiny_workflow_runs_on_a_cpu_partition(cpu_slurm, tmp_path, monkeypatch)
     monkeypatch.setenv("SLURM_CONF", cpu_slurm.env["SLURM_CONF"])
     # One language, one ranker family: every kind of job, fewer of them (the
     # whole table goes through Slurm in test_slurm.py).
-    target = f"results/{DATASET}/okhali/metrics.csv"
+    target = f"results/{DATASET}/en2x/okhali/metrics.csv"
     done = run_snakemake(
         tmp_path,
         target,

@@ -30,7 +30,7 @@ METHODS = [
 ]
 MEASURES = measures(20)  # recall at the tiny config's rerank depth
 COLUMNS = [*ID_COLUMNS, *MEASURES, "n_queries"]
-RESULTS = f"results/{DATASET}"
+RESULTS = f"results/{DATASET}/en2x"
 SEED = 7  # the tiny config's (seeds: null -> [seed])
 
 
@@ -53,7 +53,7 @@ def test_table_has_every_language(tiny_workflow):
     assert (
         list(table["method"]) == ["random", *_methods("en")] + ["random", *METHODS] * 2
     )
-    assert set(table["dataset"]) == {DATASET} and set(table["setting"]) == {"xling"}
+    assert set(table["dataset"]) == {DATASET} and set(table["setting"]) == {"en2x"}
     assert (table["n_queries"] == 30).all()
     # lexical BM25 is useful but far from perfect on the simulation
     assert table.loc[table["method"] == "bm25", "nDCG@10"].between(0.1, 0.9).all()
@@ -74,7 +74,14 @@ def test_table_equals_trec_eval_on_run_files(tiny_workflow):
     for lang in LANGS:
         res = tiny_workflow / "resources" / DATASET / lang
         for method in _methods(lang):
-            path = tiny_workflow / "results" / DATASET / lang / f"{_run(method)}.trec"
+            path = (
+                tiny_workflow
+                / "results"
+                / DATASET
+                / "en2x"
+                / lang
+                / f"{_run(method)}.trec"
+            )
             expected = trec_eval_ref.evaluate(
                 read_run(path),
                 read_qrels(res / "qrels.txt"),
@@ -87,7 +94,7 @@ def test_table_equals_trec_eval_on_run_files(tiny_workflow):
 
 
 def test_run_files_are_trec_with_ties_by_docid(tiny_workflow):
-    path = tiny_workflow / "results" / DATASET / "okhali" / "bm25.trec"
+    path = tiny_workflow / "results" / DATASET / "en2x" / "okhali" / "bm25.trec"
     rows = [line.split() for line in path.read_text().splitlines()]
     assert all(len(r) == 6 and r[1] == "Q0" and r[5] == "bm25" for r in rows)
     by_query: dict[str, list] = {}
@@ -100,7 +107,7 @@ def test_run_files_are_trec_with_ties_by_docid(tiny_workflow):
 
 
 def test_reranked_runs_keep_the_bm25_candidates(tiny_workflow):
-    base = tiny_workflow / "results" / DATASET / "okhali"
+    base = tiny_workflow / "results" / DATASET / "en2x" / "okhali"
     bm25 = read_run(base / "bm25.trec")
     for method in ("zeroshot", "optical", "teacher_en"):
         run = read_run(base / f"{_run(method)}.trec")
@@ -170,7 +177,8 @@ def test_snakemake_report_holds_the_results_and_rule_runtimes(tiny_workflow):
 
 def test_per_query_file_beside_each_run(tiny_workflow):
     per_query = pd.read_csv(
-        tiny_workflow / "results" / DATASET / "velarin" / "bm25.perquery.tsv", sep="\t"
+        tiny_workflow / "results" / DATASET / "en2x" / "velarin" / "bm25.perquery.tsv",
+        sep="\t",
     )
     assert list(per_query.columns) == ["qid", "lang", "method", "seed", *MEASURES]
     assert len(per_query) == 30
@@ -200,11 +208,11 @@ def test_single_language_target(tmp_path, union):
     path = tmp_path / "tiny.yaml"
     path.write_text(yaml.safe_dump(config))
     done = run_snakemake(
-        tmp_path, f"results/{DATASET}/okhali/metrics.csv", configfile=path
+        tmp_path, f"results/{DATASET}/en2x/okhali/metrics.csv", configfile=path
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert not (tmp_path / "results" / "table.csv").exists()
-    other = tmp_path / "results" / DATASET / "velarin"
+    other = tmp_path / "results" / DATASET / "en2x" / "velarin"
     if union:
         assert {p.name for p in other.iterdir()} == {"bm25.trec", "bm25_index"}
         assert not list((tmp_path / "results" / DATASET / "models").glob("*/*velarin"))
@@ -244,20 +252,20 @@ def test_malformed_collection_fails_without_partial_index(copy_of_tiny):
     original = collection.read_text(encoding="utf-8")
     with open(collection, "a", encoding="utf-8") as handle:
         handle.write("broken line without a tab\n")
-    target = f"results/{DATASET}/velarin/bm25.trec"
+    target = f"results/{DATASET}/en2x/velarin/bm25.trec"
     done = run_snakemake(work, target)
     assert done.returncode != 0
     lines = len(collection.read_text().splitlines())
     log = (work / "logs" / "index_bm25" / DATASET / "velarin.bm25.log").read_text()
     assert f"collection.tsv:{lines}: expected 2 tab-separated fields" in log
-    index = work / "results" / DATASET / "velarin"
-    assert not (index / "bm25_index").exists()  # the failed job's output is gone
+    index = work / "results" / DATASET / "lucene" / "velarin"
+    assert not (index / "bm25").exists()  # the failed job's output is gone
     assert not [p for p in index.iterdir() if p.name.startswith(".tmp")]
     # Once the input is fixed, Snakemake reruns the failed job cleanly.
     collection.write_text(original, encoding="utf-8")
     done = run_snakemake(work, target)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert (index / "bm25_index").is_dir()
+    assert (index / "bm25").is_dir()
 
 
 def test_query_without_qrels_fails_without_metrics(copy_of_tiny):
@@ -266,29 +274,45 @@ def test_query_without_qrels_fails_without_metrics(copy_of_tiny):
     lines = len(queries.read_text().splitlines())
     with open(queries, "a", encoding="utf-8") as handle:
         handle.write("42\tan unjudged query\n")
-    done = run_snakemake(work, f"results/{DATASET}/okhali/metrics.csv", "--keep-going")
+    done = run_snakemake(
+        work, f"results/{DATASET}/en2x/okhali/metrics.csv", "--keep-going"
+    )
     assert done.returncode != 0
     message = f"queries.tsv:{lines + 1}: query '42' has no relevant passage"
     for log in (  # every evaluation of okhali refuses it
-        work / "logs" / "evaluate_run" / DATASET / "okhali" / "bm25.log",
-        work / "logs" / "evaluate_random_order" / DATASET / "okhali.log",
+        work / "logs" / "evaluate_run" / DATASET / "en2x" / "okhali" / "bm25.log",
+        work / "logs" / "evaluate_random_order" / DATASET / "en2x" / "okhali.log",
     ):
         assert message in log.read_text()
-    assert not (work / "results" / DATASET / "okhali" / "random.metrics.csv").exists()
-    assert not (work / "results" / DATASET / "okhali" / "bm25.metrics.csv").exists()
+    assert not (
+        work / "results" / DATASET / "en2x" / "okhali" / "random.metrics.csv"
+    ).exists()
+    assert not (
+        work / "results" / DATASET / "en2x" / "okhali" / "bm25.metrics.csv"
+    ).exists()
 
 
 def test_mono_setting_reranks_with_target_queries(copy_of_tiny):
     work = copy_of_tiny
-    target = f"results/{DATASET}/okhali/zeroshot.seed{SEED}.trec"
-    done = run_snakemake(work, target, "--config", "setting=mono")
+    target = f"results/{DATASET}/mono/okhali/zeroshot.seed{SEED}.trec"
+    done = run_snakemake(work, target, "--config", "settings=[mono]")
     assert done.returncode == 0, done.stderr[-3000:]
-    log = work / "logs" / "rerank" / DATASET / "okhali" / f"zeroshot.seed{SEED}.log"
+    log = (
+        work
+        / "logs"
+        / "rerank"
+        / DATASET
+        / "mono"
+        / "okhali"
+        / f"zeroshot.seed{SEED}.log"
+    )
     # translated queries, not queries_en
     assert f"queries resources/{DATASET}/okhali/queries.tsv," in log.read_text()
-    table = run_snakemake(work, "results/table.csv", "--config", "setting=mono")
+    table = run_snakemake(work, "results/table.csv", "--config", "settings=[mono]")
     assert table.returncode == 0, table.stderr[-3000:]
-    assert set(pd.read_csv(work / "results" / "table.csv")["setting"]) == {"mono"}
+    # the en2x table of the tiny run beside it stays: another setting's rows
+    settings = pd.read_csv(work / "results" / "table.csv")["setting"]
+    assert "mono" in set(settings)
 
 
 def _local_config(tiny_workflow, work, **changes):
@@ -357,15 +381,22 @@ def test_local_data_with_other_passage_ids_fails_up_front(tiny_workflow, tmp_pat
     collection = work / "resources" / "local-tiny" / "en" / "collection.tsv"
     lines = collection.read_text().splitlines()
     collection.write_text("".join(f"x{line}\n" for line in lines))  # other ids
-    target = f"results/local-tiny/okhali/teacher_en.seed{SEED}.trec"
+    target = f"results/local-tiny/en2x/okhali/teacher_en.seed{SEED}.trec"
     done = run_snakemake(work, target, configfile=path)
     assert done.returncode != 0
     # teacher_en scores every language's candidates in one job (rerank_union)
-    log = work / "logs" / "rerank_union" / "local-tiny" / f"teacher_en.seed{SEED}.log"
+    log = (
+        work
+        / "logs"
+        / "rerank_union"
+        / "local-tiny"
+        / "en2x"
+        / f"teacher_en.seed{SEED}.log"
+    )
     assert "must use the English passage ids" in log.read_text()
     assert not (work / target).exists()
     assert not (
-        work / "results/local-tiny/union" / f"teacher_en.seed{SEED}.trec"
+        work / "results/local-tiny/en2x/union" / f"teacher_en.seed{SEED}.trec"
     ).exists()
 
 

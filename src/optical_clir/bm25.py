@@ -102,8 +102,13 @@ def search(
     b: float,
     depth: int,
     threads: int = 1,
+    exclude_self: bool = False,
 ) -> Run:
     """BM25 top-``depth`` for every query with ``LuceneSearcher.batch_search``.
+
+    ``exclude_self`` leaves out the passage whose id is the query's (a query
+    that is itself a passage of the collection, as in cross-reference
+    retrieval): one more hit is fetched, so every query still gets ``depth``.
 
     Returns
     -------
@@ -127,7 +132,8 @@ def search(
         for q in qids
     ]
     start = time.perf_counter()
-    hits = searcher.batch_search(texts, qids, k=depth, threads=threads)
+    extra = 1 if exclude_self else 0
+    hits = searcher.batch_search(texts, qids, k=depth + extra, threads=threads)
     elapsed = time.perf_counter() - start
     logger.info(
         "searched %d queries in %.2fs (%.0f q/s, %d threads)",
@@ -137,4 +143,8 @@ def search(
         threads,
     )
     searcher.close()
-    return {q: {h.docid: float(h.score) for h in hits.get(q, [])} for q in qids}
+    out = {}
+    for q in qids:
+        found = [h for h in hits.get(q, []) if not (exclude_self and h.docid == q)]
+        out[q] = {h.docid: float(h.score) for h in found[:depth]}
+    return out

@@ -100,6 +100,15 @@ def validate_config(
         Naming the first offending key (all schema violations are listed).
     """
     schema = load_yaml(schema_path)
+    if "setting" in config:
+        raise ConfigError(
+            "setting",
+            "replaced by 'settings', a list named by the languages of the queries "
+            "and the passages: en2x (English queries over target passages; was "
+            "xling), x2en (target queries over English passages), mono; for "
+            "example 'settings: [en2x]'",
+            source,
+        )
     seeds = config.get("seeds")
     if isinstance(seeds, list):  # `--config seeds=[7,8]` gives them as text
         config["seeds"] = [
@@ -230,8 +239,12 @@ def _check_ciral(config: Mapping, source: str) -> None:
                 "(english, foreign columns)",
                 source,
             )
-    if config["setting"] != "xling":
-        raise ConfigError("setting", "CIRAL's queries are English: use xling", source)
+    if config["settings"] != ["en2x"]:
+        raise ConfigError(
+            "settings",
+            "CIRAL's queries are English and it has no English passages: use [en2x]",
+            source,
+        )
 
 
 def _check_bible(config: Mapping, source: str) -> None:
@@ -248,17 +261,20 @@ def _check_bible(config: Mapping, source: str) -> None:
             raise ConfigError(
                 f"languages[{i}].name", str(exc).split(": ", 2)[-1], source
             ) from None
-    if config["setting"] != "xling":
+    task = config["bible"]["task"]
+    if task == "verse" and "mono" in config["settings"]:
         raise ConfigError(
-            "setting",
-            "source 'bible' has English queries only; use setting: xling",
+            "settings",
+            "with bible.task: verse a mono query is the very text of its relevant "
+            "verse; use en2x or x2en, or bible.task: crossref",
             source,
         )
-    if config["bm25"]["xling_query"] == "translated":
+    if task == "verse" and config["bm25"]["xling_query"] == "translated":
         raise ConfigError(
             "bm25.xling_query",
-            "source 'bible' has no translated queries (a sibling translation of the "
-            "verse would make BM25 almost perfect); use pivot or english",
+            "with bible.task: verse a translated query is a sibling translation of "
+            "its own relevant verse, which makes BM25 almost perfect; use pivot or "
+            "english",
             source,
         )
 

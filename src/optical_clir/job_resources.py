@@ -18,7 +18,16 @@ from pathlib import Path
 from typing import Protocol
 
 #: Stages that run a neural model and can use a GPU.
-GPU_STAGES = ("pretrain_encoder", "train_teacher", "distill_ot", "rerank")
+GPU_STAGES = (
+    "pretrain_encoder",
+    "train_teacher",
+    "distill_ot",
+    "rerank",
+    "encode_passages",
+    "rank_full",
+)
+#: Stages that only run the model forward.
+FORWARD_STAGES = ("rerank", "encode_passages", "rank_full")
 #: Host memory of a Python process with torch and transformers imported: the
 #: demo's neural jobs peak at 465-1,522 MiB; CUDA's libraries add about 1 GiB.
 BASE_MB = {"cpu": 2000, "gpu": 3000}
@@ -106,6 +115,8 @@ def mem_mb(
             "train_teacher": 4,
             "distill_ot": 5,  # a frozen teacher and a trained student
             "rerank": 1,
+            "encode_passages": 1,
+            "rank_full": 1,
         }[stage]
         if kind == "gpu":
             copies = 2 if stage == "distill_ot" else 1
@@ -146,7 +157,8 @@ def runtime_min(
     items
         Sequences the job processes: steps x batch x accumulation for training
         (pairs of a triple and bitext pairs count once: the estimate doubles
-        them), candidate pairs for reranking.
+        them), candidate pairs for reranking, passages to encode, queries of a
+        full ranking.
     length
         Their maximum length in tokens.
     device, threads
@@ -155,7 +167,7 @@ def runtime_min(
         Snakemake's attempt number, from 1.
     """
     flops = train_flops_per_item(model_mb, length)
-    if stage == "rerank":
+    if stage in FORWARD_STAGES:
         flops /= 3  # a forward pass only
     elif stage in ("train_teacher", "distill_ot"):
         flops *= 2  # two passages per triple; teacher and student per pair

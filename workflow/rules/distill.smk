@@ -2,7 +2,8 @@
 
 
 # One student per ranker family and target language: optical-<lang> from the
-# cross-encoder teacher, optical_li-<lang> from the late-interaction one.
+# cross-encoder teacher, optical_li-<lang> from the late-interaction one (the
+# tower that reads the target language; distill.late_interaction sets its keys).
 rule distill_ot:
     input:
         teacher=lambda w: f"{MODELS}/seed{w.seed}/{TEACHERS[FAMILY_OF_MODEL[w.student]]}",
@@ -15,7 +16,9 @@ rule distill_ot:
     benchmark:
         "benchmarks/distill_ot/{dataset}/seed{seed}/{student}-{target}.tsv"
     params:
-        distill=config["distill"],
+        distill=lambda w: specs.distill_section(
+            config["distill"], FAMILY_OF_MODEL[w.student]
+        ),
         seed=lambda w: int(w.seed),
         bitext_pairs=lambda w: LANG_CONFIG[w.target]["bitext_pairs"],
         device=config["device"],

@@ -3,14 +3,14 @@
 
 rule evaluate_run:
     input:
-        run="results/{dataset}/{lang}/{run_method}.trec",
+        run="results/{dataset}/{setting}/{lang}/{run_method}.trec",
         qrels="resources/{dataset}/{lang}/qrels.txt",
-        queries="resources/{dataset}/{lang}/queries.tsv",
+        queries=evaluated_queries,
     output:
-        metrics="results/{dataset}/{lang}/{run_method}.metrics.csv",
-        per_query="results/{dataset}/{lang}/{run_method}.perquery.tsv",
+        metrics="results/{dataset}/{setting}/{lang}/{run_method}.metrics.csv",
+        per_query="results/{dataset}/{setting}/{lang}/{run_method}.perquery.tsv",
     log:
-        "logs/evaluate_run/{dataset}/{lang}/{run_method}.log",
+        "logs/evaluate_run/{dataset}/{setting}/{lang}/{run_method}.log",
     params:
         labels=run_labels,
         recall_depth=config["rerank"]["depth"],
@@ -29,12 +29,12 @@ rule evaluate_random_order:
     input:
         run=rerank_candidates,
         qrels="resources/{dataset}/{lang}/qrels.txt",
-        queries="resources/{dataset}/{lang}/queries.tsv",
+        queries=evaluated_queries,
     output:
-        metrics="results/{dataset}/{lang}/random.metrics.csv",
-        per_query="results/{dataset}/{lang}/random.perquery.tsv",
+        metrics="results/{dataset}/{setting}/{lang}/random.metrics.csv",
+        per_query="results/{dataset}/{setting}/{lang}/random.perquery.tsv",
     log:
-        "logs/evaluate_random_order/{dataset}/{lang}.log",
+        "logs/evaluate_random_order/{dataset}/{setting}/{lang}.log",
     params:
         labels=lambda w: run_labels(w, "random"),
         recall_depth=config["rerank"]["depth"],
@@ -53,9 +53,9 @@ rule summarize_language:
     input:
         language_metrics,
     output:
-        "results/{dataset}/{lang}/metrics.csv",
+        "results/{dataset}/{setting}/{lang}/metrics.csv",
     log:
-        "logs/summarize_language/{dataset}/{lang}.log",
+        "logs/summarize_language/{dataset}/{setting}/{lang}.log",
     threads: 1
     resources:
         mem_mb=1000,
@@ -71,14 +71,14 @@ rule aggregate_metrics:
         all_language_metrics,
     output:
         csv=report(
-            "results/{dataset}/table.csv",
+            "results/{dataset}/{setting}/table.csv",
             caption="../report/table.rst",
             category="Results",
-            labels={"dataset": "{dataset}", "file": "table"},
+            labels={"dataset": "{dataset}", "setting": "{setting}", "file": "table"},
         ),
-        md="results/{dataset}/table.md",
+        md="results/{dataset}/{setting}/table.md",
     log:
-        "logs/aggregate_metrics/{dataset}.log",
+        "logs/aggregate_metrics/{dataset}/{setting}.log",
     params:
         title=table_title,
     threads: 1
@@ -113,30 +113,30 @@ rule collect_tables:
 
 rule analyze_gap:
     input:
-        table="results/{dataset}/table.csv",
+        table="results/{dataset}/{setting}/table.csv",
         per_query=per_query_files,
     output:
         summary=report(
-            "results/{dataset}/summary.csv",
+            "results/{dataset}/{setting}/summary.csv",
             caption="../report/summary.rst",
             category="Results",
-            labels={"dataset": "{dataset}", "file": "summary"},
+            labels={"dataset": "{dataset}", "setting": "{setting}", "file": "summary"},
         ),
         significance=report(
-            "results/{dataset}/significance.csv",
+            "results/{dataset}/{setting}/significance.csv",
             caption="../report/significance.rst",
             category="Results",
-            labels={"dataset": "{dataset}", "file": "significance"},
+            labels={"dataset": "{dataset}", "setting": "{setting}", "file": "significance"},
         ),
         figure=report(
-            "results/{dataset}/figures/ndcg_by_language.png",
+            "results/{dataset}/{setting}/figures/ndcg_by_language.png",
             caption="../report/figure.rst",
             category="Results",
-            labels={"dataset": "{dataset}", "file": "figure"},
+            labels={"dataset": "{dataset}", "setting": "{setting}", "file": "figure"},
         ),
-        report="results/{dataset}/report.md",
+        report="results/{dataset}/{setting}/report.md",
     log:
-        "logs/analyze_gap/{dataset}.log",
+        "logs/analyze_gap/{dataset}/{setting}.log",
     params:
         analysis=config["analysis"],
         seed=config["seed"],
@@ -154,16 +154,16 @@ rule analyze_gap:
 
 rule compare_reference:
     input:
-        table="results/{dataset}/table.csv",
+        table="results/{dataset}/{setting}/table.csv",
         scores=reference_scores(),
     output:
-        csv="results/{dataset}/reproduction.csv",
-        md="results/{dataset}/reproduction.md",
+        csv="results/{dataset}/{setting}/reproduction.csv",
+        md="results/{dataset}/{setting}/reproduction.md",
     log:
-        "logs/compare_reference/{dataset}.log",
+        "logs/compare_reference/{dataset}/{setting}.log",
     params:
         reference=config["reference"],
-        setting=config["setting"],
+        setting=lambda w: w.setting,
         caveats=reference_caveats(),
         title=table_title,
     threads: 1
@@ -179,17 +179,17 @@ rule compare_reference:
 # On demand (config/sweep.yaml): zero-shot and OPTICAL against each resource factor.
 rule resource_factors:
     input:
-        table="results/{dataset}/table.csv",
+        table="results/{dataset}/{setting}/table.csv",
     output:
-        csv="results/{dataset}/resource_factors.csv",
+        csv="results/{dataset}/{setting}/resource_factors.csv",
         figure=report(
-            "results/{dataset}/figures/resource_factors.png",
+            "results/{dataset}/{setting}/figures/resource_factors.png",
             caption="../report/resource_factors.rst",
             category="Results",
-            labels={"dataset": "{dataset}", "file": "resource factors"},
+            labels={"dataset": "{dataset}", "setting": "{setting}", "file": "resource factors"},
         ),
     log:
-        "logs/resource_factors/{dataset}.log",
+        "logs/resource_factors/{dataset}/{setting}.log",
     params:
         languages=config["languages"],
         title=table_title,

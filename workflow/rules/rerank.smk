@@ -1,5 +1,9 @@
-# Neural reranking of the first stage's candidates (rerank.first_stage): zeroshot,
-# optical, and the teacher on English (teacher_en) or on translations (teacher_dt).
+# Neural ranking per setting: zeroshot, optical, and the teacher on English
+# (teacher_en) or on translations (teacher_dt). A cross-encoder reorders the first
+# stage's candidates (rerank.first_stage); a late-interaction ranker does too, or
+# ranks the whole collection (rerank.full_ranking). A late-interaction method's
+# two towers may be different models: OPTICAL's student reads the target language,
+# the teacher reads English (optical_clir.methods.towers).
 
 
 rule rerank:
@@ -7,13 +11,16 @@ rule rerank:
         candidates=rerank_candidates,
         queries=rerank_queries,
         collection=rerank_collection,
-        model=rerank_model,
+        query_model=query_model,
+        passage_model=passage_model,
     output:
-        run="results/{dataset}/{lang}/{neural}.seed{seed}.trec",
+        run="results/{dataset}/{setting}/{lang}/{neural}.seed{seed}.trec",
+    wildcard_constraints:
+        neural="|".join(RERANKED) or NOTHING,
     log:
-        "logs/rerank/{dataset}/{lang}/{neural}.seed{seed}.log",
+        "logs/rerank/{dataset}/{setting}/{lang}/{neural}.seed{seed}.log",
     benchmark:
-        "benchmarks/rerank/{dataset}/{lang}/{neural}.seed{seed}.tsv"
+        "benchmarks/rerank/{dataset}/{setting}/{lang}/{neural}.seed{seed}.tsv"
     params:
         rerank=config["rerank"],
         device=config["device"],
@@ -21,7 +28,9 @@ rule rerank:
     threads: 1
     resources:
         **job_resources(
-            "rerank", model=["model"], data=["candidates", "queries", "collection"]
+            "rerank",
+            model=["query_model", "passage_model"],
+            data=["candidates", "queries", "collection"],
         ),
         cpus_per_gpu=4,
     conda:
@@ -30,20 +39,79 @@ rule rerank:
         "../../scripts/rerank.py"
 
 
-if PIVOT_CANDIDATES and PIVOT_RUNS:
+if FULL_RANKING:
 
-    # With the pivot's candidates (bm25.xling_query: pivot), a target's teacher_en
-    # reads exactly what the pivot's does: the English query, the English
-    # originals of the same passages, the same model. Its run is a copy.
+    # Token vectors of one collection read by one late-interaction tower: each
+    # passage encoded once per model, for every setting and method that reads it.
+    rule encode_passages:
+        input:
+            model=f"{MODELS}/seed{{seed}}/{{tower}}",
+            collection="resources/{dataset}/{lang}/collection.tsv",
+        output:
+            vectors=temp("results/{dataset}/tokens/seed{seed}/{tower}/{lang}.safetensors"),
+        wildcard_constraints:
+            tower="|".join(re.escape(t) for t in LI_TOWERS),
+        log:
+            "logs/encode_passages/{dataset}/seed{seed}/{tower}/{lang}.log",
+        benchmark:
+            "benchmarks/encode_passages/{dataset}/seed{seed}/{tower}/{lang}.tsv"
+        params:
+            rerank=config["rerank"],
+            device=config["device"],
+            precision=config["precision"],
+        threads: 2
+        resources:
+            **job_resources("encode_passages", model=["model"], data=["collection"]),
+            cpus_per_gpu=4,
+        conda:
+            env("neural")
+        script:
+            "../../scripts/encode_passages.py"
+
+    # Every passage of the collection scored by MaxSim; the top rerank.depth kept.
+    rule rank_full:
+        input:
+            queries=rerank_queries,
+            query_model=query_model,
+            vectors=passage_vectors,
+        output:
+            run="results/{dataset}/{setting}/{lang}/{neural}.seed{seed}.trec",
+        wildcard_constraints:
+            neural="|".join(FULL_RANKING),
+        log:
+            "logs/rank_full/{dataset}/{setting}/{lang}/{neural}.seed{seed}.log",
+        benchmark:
+            "benchmarks/rank_full/{dataset}/{setting}/{lang}/{neural}.seed{seed}.tsv"
+        params:
+            rerank=config["rerank"],
+            device=config["device"],
+            precision=config["precision"],
+            exclude_self=EXCLUDE_SELF,
+        threads: 1
+        resources:
+            **job_resources("rank_full", model=["query_model"], data=["vectors"]),
+            cpus_per_gpu=4,
+        conda:
+            env("neural")
+        script:
+            "../../scripts/rank_full.py"
+
+
+if PIVOT_CANDIDATE_SETTINGS and PIVOT_RUNS:
+
+    # With the pivot's candidates (x2en; en2x with bm25.xling_query: pivot), a
+    # target's teacher_en reads exactly what the pivot's does: the English query,
+    # the English originals of the same passages, the same model. Its run is a copy.
     rule copy_pivot_run:
         input:
-            run=f"results/{{dataset}}/{PIVOT}/{{pivot_run}}.seed{{seed}}.trec",
+            run=f"results/{{dataset}}/{{setting}}/{PIVOT}/{{pivot_run}}.seed{{seed}}.trec",
         output:
-            run="results/{dataset}/{target}/{pivot_run}.seed{seed}.trec",
+            run="results/{dataset}/{setting}/{target}/{pivot_run}.seed{seed}.trec",
         wildcard_constraints:
             pivot_run="|".join(PIVOT_RUNS),
+            setting="|".join(PIVOT_CANDIDATE_SETTINGS),
         log:
-            "logs/copy_pivot_run/{dataset}/{target}/{pivot_run}.seed{seed}.log",
+            "logs/copy_pivot_run/{dataset}/{setting}/{target}/{pivot_run}.seed{seed}.log",
         threads: 1
         resources:
             mem_mb=1000,
@@ -54,6 +122,10 @@ if PIVOT_CANDIDATES and PIVOT_RUNS:
             "cp {input.run} {output.run} 2> {log}"
 
     ruleorder: copy_pivot_run > rerank
+
+    if FULL_RANKING:
+
+        ruleorder: copy_pivot_run > rank_full
 
 
 if UNION_RUNS:
@@ -66,15 +138,17 @@ if UNION_RUNS:
             candidates=union_candidates,
             queries=rerank_queries,
             collection=rerank_collection,
-            model=rerank_model,
+            query_model=query_model,
+            passage_model=passage_model,
         output:
-            run="results/{dataset}/union/{neural}.seed{seed}.trec",
+            run="results/{dataset}/{setting}/union/{neural}.seed{seed}.trec",
         wildcard_constraints:
             neural="|".join(UNION_RUNS),
+            setting="|".join(OWN_CANDIDATE_SETTINGS),
         log:
-            "logs/rerank_union/{dataset}/{neural}.seed{seed}.log",
+            "logs/rerank_union/{dataset}/{setting}/{neural}.seed{seed}.log",
         benchmark:
-            "benchmarks/rerank_union/{dataset}/{neural}.seed{seed}.tsv"
+            "benchmarks/rerank_union/{dataset}/{setting}/{neural}.seed{seed}.tsv"
         params:
             rerank=config["rerank"],
             device=config["device"],
@@ -82,7 +156,9 @@ if UNION_RUNS:
         threads: 1
         resources:
             **job_resources(
-                "rerank", model=["model"], data=["candidates", "queries", "collection"]
+                "rerank",
+                model=["query_model", "passage_model"],
+                data=["candidates", "queries", "collection"],
             ),
             cpus_per_gpu=4,
         conda:
@@ -95,14 +171,15 @@ if UNION_RUNS:
     # file rule rerank would write); a light job, without torch.
     rule cut_pivot_run:
         input:
-            scores="results/{dataset}/union/{neural}.seed{seed}.trec",
+            scores="results/{dataset}/{setting}/union/{neural}.seed{seed}.trec",
             candidates=rerank_candidates,
         output:
-            run="results/{dataset}/{lang}/{neural}.seed{seed}.trec",
+            run="results/{dataset}/{setting}/{lang}/{neural}.seed{seed}.trec",
         wildcard_constraints:
             neural="|".join(UNION_RUNS),
+            setting="|".join(OWN_CANDIDATE_SETTINGS),
         log:
-            "logs/cut_pivot_run/{dataset}/{lang}/{neural}.seed{seed}.log",
+            "logs/cut_pivot_run/{dataset}/{setting}/{lang}/{neural}.seed{seed}.log",
         params:
             rerank=config["rerank"],
         threads: 1

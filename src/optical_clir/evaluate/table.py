@@ -14,9 +14,12 @@ from optical_clir.evaluate.metrics import MEASURES
 RESOURCE_ORDER = {"pivot": 0, "high": 1, "low": 2}
 #: each method's row position (the methods registry's)
 METHOD_ORDER = methods.order()
-#: ``seed``: the model seed of a neural run, empty for a first stage and for the
-#: random order (they read no model seed)
-ID_COLUMNS = ["dataset", "setting", "lang", "resource", "method", "seed"]
+#: ``student``: which side of the ranker a method's OPTICAL student reads
+#: (``pair``, ``passage``, ``query`` or ``both``; empty without a student:
+#: :func:`optical_clir.methods.student_tower`); ``seed``: the model seed of a
+#: neural run, empty for a first stage and for the random order (they read no
+#: model seed)
+ID_COLUMNS = ["dataset", "setting", "lang", "resource", "method", "student", "seed"]
 #: the columns of a table whose recall is at the default depth (100)
 COLUMNS = [*ID_COLUMNS, *MEASURES, "n_queries"]
 
@@ -66,18 +69,20 @@ def collect(paths: Iterable[str | Path]) -> pd.DataFrame:
         _s=pd.to_numeric(frame["seed"]).fillna(-1),
     )
     frame = frame.sort_values(
-        ["dataset", "_r", "lang", "_m", "method", "_s"], kind="stable"
+        ["dataset", "setting", "_r", "lang", "_m", "method", "_s"], kind="stable"
     )
     return frame.drop(columns=["_r", "_m", "_s"]).reset_index(drop=True)[columns]
 
 
 def read_rows(path: str | Path) -> pd.DataFrame:
-    """Metric rows or a table as written here: ``seed`` as text, empty where a
-    run reads no model seed (a table written before seeds existed gets one)."""
-    frame = pd.read_csv(path, dtype={"seed": str})
-    if "seed" not in frame:
-        frame.insert(frame.columns.get_loc("method") + 1, "seed", "")
-    return frame.fillna({"seed": ""})
+    """Metric rows or a table as written here: ``student`` and ``seed`` as text,
+    empty where a run has no student or reads no model seed (a table written
+    before either existed gets the column)."""
+    frame = pd.read_csv(path, dtype={"seed": str, "student": str})
+    for column in ("student", "seed"):
+        if column not in frame:
+            frame.insert(frame.columns.get_loc("method") + 1, column, "")
+    return frame.fillna({"seed": "", "student": ""})
 
 
 def frame_markdown(frame: pd.DataFrame) -> str:

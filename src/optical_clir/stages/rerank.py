@@ -28,12 +28,14 @@ def rerank(
     threads: int,
     run: str,
     tag: str,
+    passage_model: str | None = None,
 ) -> None:
     """Score the top ``rerank.depth`` of ``candidates`` with the ranker saved at
     ``model``, reading ``queries`` and ``collection``; write the run tagged
-    ``tag``. Several candidate runs (rule ``rerank_union``): the union of their
-    top ``rerank.depth``, each pair scored once, in one run (per query, the
-    union of its candidates)."""
+    ``tag``. A late-interaction ranker may read the passages with another tower
+    (``passage_model``). Several candidate runs (rule ``rerank_union``): the
+    union of their top ``rerank.depth``, each pair scored once, in one run (per
+    query, the union of its candidates)."""
     from optical_clir.models.runtime import pick_device, set_threads
     from optical_clir.rerank import rerank_union as score
 
@@ -58,8 +60,72 @@ def rerank(
         pick_device(device),
         precision,
         paths={"queries": queries, "collection": collection},
+        passage_model_dir=passage_model,
     )
     write_run(run, scores, tag=tag)
+
+
+def encode_passages(
+    *,
+    model: str,
+    collection: str,
+    rerank: Mapping,
+    device: str,
+    precision: str,
+    threads: int,
+    vectors: str,
+) -> None:
+    """The token vectors of every passage of ``collection`` read by the
+    late-interaction tower saved at ``model`` (one file, float16)."""
+    from optical_clir.models.runtime import pick_device, set_threads
+    from optical_clir.models.towers import Towers
+
+    spec = RerankSpec.from_config(rerank)
+    set_threads(threads)
+    passages = read_collection(collection)
+    logger.info("encoding %d passages of %s with %s", len(passages), collection, model)
+    index = Towers.load(model).encode_passages(
+        passages, spec.max_length, spec.batch_size, pick_device(device), precision
+    )
+    index.save(vectors)
+
+
+def rank_full(
+    *,
+    queries: str,
+    model: str,
+    vectors: str,
+    rerank: Mapping,
+    device: str,
+    precision: str,
+    threads: int,
+    exclude_self: bool,
+    run: str,
+    tag: str,
+) -> None:
+    """Rank every passage of the token-vector file ``vectors`` for each query,
+    read by the late-interaction tower saved at ``model``; keep the top
+    ``rerank.depth`` (``exclude_self``: without the query's own passage)."""
+    from optical_clir.models.runtime import pick_device, set_threads
+    from optical_clir.models.token_index import TokenIndex, search
+    from optical_clir.models.towers import Towers
+
+    spec = RerankSpec.from_config(rerank)
+    set_threads(threads)
+    passages = TokenIndex.load(vectors)
+    texts = read_queries(queries)
+    logger.info(
+        "ranking %d passages (%s) for %d queries of %s with %s",
+        len(passages.ids),
+        vectors,
+        len(texts),
+        queries,
+        model,
+    )
+    query_vectors = Towers.load(model).encode_queries(
+        texts, spec.max_length, spec.batch_size, pick_device(device), precision
+    )
+    write_run(run, search(query_vectors, passages, spec.depth, exclude_self), tag=tag)
 
 
 def cut_pivot_run(

@@ -22,7 +22,11 @@ def retrieve_bm25(
     depth: int,
     threads: int,
     tag: str = "bm25",
+    exclude_self: bool = False,
 ) -> None:
-    """BM25 top-``depth`` for every query; writes a TREC run tagged ``tag``."""
-    hits = bm25.search(index, read_queries(queries), analyzer, k1, b, depth, threads)
+    """BM25 top-``depth`` for every query; writes a TREC run tagged ``tag``
+    (``exclude_self``: without the passage whose id is the query's)."""
+    hits = bm25.search(
+        index, read_queries(queries), analyzer, k1, b, depth, threads, exclude_self
+    )
     write_run(run, hits, tag=tag)
