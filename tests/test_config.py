@@ -33,42 +33,111 @@ def test_shipped_configs_are_valid(path):
     validate_config(load_yaml(path), SCHEMA, source=str(path))
 
 
-@pytest.mark.parametrize(
-    "path",
-    [
-        ROOT / "config" / "realtext.yaml",
-        ROOT / "config" / "mmarco.yaml",
-        ROOT / "config" / "ciral.yaml",
-        ROOT / "tests" / "config" / "realtext_tiny.yaml",
-        ROOT / "tests" / "config" / "mmarco_tiny.yaml",
-        ROOT / "tests" / "config" / "ciral_tiny.yaml",
-    ],
-    ids=lambda p: p.name,
-)
-def test_shipped_configs_are_valid_as_snakemake_merges_them(path):
-    """`--configfile X` is merged over config/config.yaml (the Snakefile's own
-    configfile): what X does not set comes from the simulation's config."""
-    from snakemake.utils import update_config
+SHIPPED = [
+    ROOT / "config" / name
+    for name in (
+        "config.yaml",
+        "realtext.yaml",
+        "mmarco.yaml",
+        "ciral.yaml",
+        "sweep.yaml",
+        "large_world.yaml",
+    )
+] + [
+    ROOT / "tests" / "config" / name
+    for name in (
+        "tiny.yaml",
+        "realtext_tiny.yaml",
+        "mmarco_tiny.yaml",
+        "ciral_tiny.yaml",
+    )
+]
 
-    merged = load_yaml(ROOT / "config" / "config.yaml")
-    update_config(merged, load_yaml(path))
-    validate_config(merged, SCHEMA, source=str(path))
-    assert merged["teacher"]["tie_query_key"] is False
-    assert merged["teacher"]["random_negatives"] == 0
+
+def _own(path):
+    """A config file as it reads on its own: its keys, what it extends, the
+    schema's defaults."""
+    from optical_clir.config import resolve_extends
+
+    config = load_yaml(path)
+    resolve_extends(config, ROOT, source=str(path))
+    return validate_config(config, SCHEMA, source=str(path))
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
+def test_a_config_is_its_own_keys_and_the_defaults_as_the_workflow_loads_it(
+    path, tmp_path
+):
+    """No tier inherits another's settings: the workflow's config (rule
+    write_config) equals the file, what it names in `extends:`, and the schema's
+    defaults; a real config has none of the simulation's keys."""
+    import yaml
+
+    from conftest import run_snakemake
+
+    expected = _own(path)
+    target = f"results/{expected['dataset']}/config.yaml"
+    done = run_snakemake(tmp_path, target, configfile=path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert yaml.safe_load((tmp_path / target).read_text()) == expected
+    if expected["source"] != "synthetic":
+        simulation = _own(ROOT / "config" / "config.yaml")
+        for section, key in [
+            ("bm25", "pivot_analyzer"),
+            ("teacher", "pooling"),
+            ("teacher", "tie_query_key"),
+            ("teacher", "random_negatives"),
+            ("distill", "lr"),
+        ]:
+            assert expected[section][key] != simulation[section][key] or (
+                key in load_yaml(path).get(section, {})
+            ), (section, key)
+
+
+def test_extends_merges_the_named_config_and_nothing_else(tmp_path):
+    from optical_clir.config import resolve_extends
+
+    base = tmp_path / "base.yaml"
+    base.write_text("dataset: a\nseed: 3\nbm25: {k1: 1.5, b: 0.5}\n")
+    config = {"extends": str(base), "bm25": {"k1": 0.9}, "dataset": "b"}
+    resolve_extends(config, ROOT)
+    assert config == {"dataset": "b", "seed": 3, "bm25": {"k1": 0.9, "b": 0.5}}
+    with pytest.raises(ConfigError, match="'extends'.*nowhere.yaml"):
+        resolve_extends({"extends": "nowhere.yaml"}, ROOT)
+    loop = tmp_path / "loop.yaml"
+    loop.write_text(f"extends: {loop}\n")
+    with pytest.raises(ConfigError, match="extends itself"):
+        resolve_extends({"extends": str(loop)}, ROOT)
+
+
+def test_a_config_without_a_dataset_is_refused(config):
+    del config["dataset"]
+    with pytest.raises(ConfigError, match="'dataset' is a required property"):
+        validate_config(config, SCHEMA, source="my.yaml")
+
+
+def test_a_command_line_key_is_reported_as_one(tmp_path):
+    """A typo given with --config names the command line, not a config file."""
+    from conftest import run_snakemake
+
+    done = run_snakemake(tmp_path, "-n", "--config", "seed=-4")
+    assert done.returncode != 0
+    assert "the command line (--config): key 'seed'" in done.stderr + done.stdout
+    good = run_snakemake(tmp_path, "-n", "--config", "seed=5")
+    assert good.returncode == 0, good.stderr[-2000:]
+    bad_file = tmp_path / "bad.yaml"
+    bad_file.write_text(TINY.read_text().replace("seed: 7", "seed: -4"))
+    done = run_snakemake(tmp_path, "-n", configfile=bad_file)
+    assert f"{bad_file}: key 'seed'" in done.stderr + done.stdout
 
 
 def test_large_world_changes_only_the_world_of_the_simulation():
-    """config/large_world.yaml (the earlier default) sets four keys of
-    `synthetic` and the teacher's hard negatives from the first step, and
-    inherits the rest of the world, the languages and the models from
-    config/config.yaml."""
-    from snakemake.utils import update_config
-
-    base = load_yaml(ROOT / "config" / "config.yaml")
-    merged = copy.deepcopy(base)
-    update_config(merged, load_yaml(ROOT / "config" / "large_world.yaml"))
-    validate_config(merged, SCHEMA, source="config/large_world.yaml")
-    validate_config(base, SCHEMA, source="config/config.yaml")  # defaults filled
+    """config/large_world.yaml (the earlier default) extends config/config.yaml:
+    it sets four keys of `synthetic` and the teacher's hard negatives from the
+    first step, and takes the rest of the world, the languages and the models
+    from it."""
+    base = _own(ROOT / "config" / "config.yaml")
+    merged = _own(ROOT / "config" / "large_world.yaml")
     world = merged["synthetic"]
     assert (world["topics"], world["concepts_per_topic"]) == (40, 60)
     assert (base["synthetic"]["topics"], base["synthetic"]["concepts_per_topic"]) == (

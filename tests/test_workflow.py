@@ -319,6 +319,7 @@ def _local_config(tiny_workflow, work, **changes):
     """Bring-your-own data: the tiny run's files placed under another dataset, with
     the tiny run's encoder given as a local model directory."""
     config = yaml.safe_load(TINY.read_text())
+    config.pop("extends")  # a config of one's own data inherits nothing
     config.pop("synthetic")
     for lang in config["languages"]:
         lang.pop("synthetic")
@@ -331,7 +332,8 @@ def _local_config(tiny_workflow, work, **changes):
     }
     # a pretrained encoder: no key tying (config/config.yaml's simulation prior)
     config["teacher"].update(steps=4, checkpoint_every=10, tie_query_key=False)
-    config["distill"].update(steps=4, checkpoint_every=10)
+    config["distill"].update(steps=4, checkpoint_every=10, trainable="embeddings")
+    config["rerank"]["union"] = True
     for key, value in changes.items():
         config[key] = value
     shutil.copytree(

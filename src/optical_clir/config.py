@@ -89,16 +89,87 @@ def _check_teacher(config: Mapping, source: str) -> None:
         )
 
 
+def resolve_extends(
+    config: MutableMapping, base_dir: str | Path, source: str = "config"
+) -> MutableMapping:
+    """Merge ``config`` over the config it names in ``extends:`` (in place).
+
+    A config is complete on its own: nothing is inherited unless it says
+    ``extends: <file>``, a path relative to the working directory or to
+    ``base_dir`` (the checkout). The named file may extend another; the chain is
+    merged base first, the key itself dropped.
+
+    Raises
+    ------
+    ConfigError
+        For a file that does not exist, or a cycle.
+    """
+    from snakemake.utils import update_config
+
+    seen: list[str] = []
+    while config.get("extends"):
+        name = str(config.pop("extends"))
+        path = Path(name)
+        if not path.is_absolute() and not path.exists():
+            path = Path(base_dir) / name
+        if not path.exists():
+            raise ConfigError(
+                "extends",
+                f"'{name}' does not exist (relative paths: the working "
+                "directory, then the checkout)",
+                source,
+            )
+        if str(path.resolve()) in seen:
+            raise ConfigError("extends", f"'{name}' extends itself", source)
+        seen.append(str(path.resolve()))
+        merged = load_yaml(path) or {}
+        update_config(merged, dict(config))
+        config.clear()
+        config.update(merged)
+    config.pop("extends", None)
+    return config
+
+
+def command_line_source(key: str, cli: Mapping | None, source: str) -> str:
+    """Where a key's value came from: ``--config`` on the command line when it
+    was given there, else the config files."""
+    node: Any = cli or {}
+    for part in key.replace("[", ".").replace("]", "").split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return source
+        node = node[part]
+    return "the command line (--config)"
+
+
 def validate_config(
-    config: MutableMapping, schema_path: str | Path, source: str = "config"
+    config: MutableMapping,
+    schema_path: str | Path,
+    source: str = "config",
+    cli: Mapping | None = None,
 ) -> MutableMapping:
     """Validate ``config`` in place against the schema, filling defaults.
+
+    ``cli`` holds the keys given with ``--config``: an error in one of them
+    names the command line instead of ``source``.
 
     Raises
     ------
     ConfigError
         Naming the first offending key (all schema violations are listed).
     """
+    try:
+        return _validate(config, schema_path, source)
+    except ConfigError as exc:
+        where = command_line_source(exc.key, cli, source)
+        if where == source:
+            raise
+        message = str(exc).split(f"key '{exc.key}': ", 1)[-1]
+        raise ConfigError(exc.key, message, where) from None
+
+
+def _validate(
+    config: MutableMapping, schema_path: str | Path, source: str
+) -> MutableMapping:
     schema = load_yaml(schema_path)
     if "setting" in config:
         raise ConfigError(

@@ -10,19 +10,20 @@ if _SRC not in sys.path:
     sys.path.insert(0, _SRC)
 # Jobs import the library through scripts/_libpath.py, which does the same.
 
-from optical_clir.config import SCHEMA, validate_config  # noqa: E402
+from optical_clir.config import SCHEMA, resolve_extends, validate_config  # noqa: E402
 from optical_clir.data import ciral, mmarco  # noqa: E402
 from optical_clir import job_resources as jobres  # noqa: E402
 from optical_clir import specs  # noqa: E402
 from optical_clir import methods as registry  # noqa: E402
 
+CONFIG_SOURCE = ", ".join(str(f) for f in workflow.configfiles) or "config"
+resolve_extends(config, Path(workflow.basedir).parent, source=CONFIG_SOURCE)
 validate_config(
-    config,
-    SCHEMA,
-    source=", ".join(str(f) for f in workflow.configfiles) or "config",
+    config, SCHEMA, source=CONFIG_SOURCE, cli=workflow.config_settings.config
 )
 
 DATASET = config["dataset"]
+CONFIG_DIGEST = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()
 # The settings (settings:), each under results/<dataset>/<setting>/: en2x (English
 # queries, target passages), x2en (target queries, English passages), mono.
 SETTINGS = list(config["settings"])
@@ -153,6 +154,7 @@ def final_targets():
     return [
         "results/table.csv",
         "results/table.md",
+        f"results/{DATASET}/config.yaml",
         *expand(
             "results/{dataset}/{setting}/{name}",
             dataset=DATASET,

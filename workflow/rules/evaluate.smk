@@ -1,6 +1,25 @@
 # Metrics with ir-measures, per run, per language, and the results table.
 
 
+# The config as this run read it (its own keys, what it extends, the defaults).
+rule write_config:
+    output:
+        config="results/{dataset}/config.yaml",
+    log:
+        "logs/write_config/{dataset}.log",
+    params:
+        # rerun when any key changes
+        digest=CONFIG_DIGEST,
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    conda:
+        env("core")
+    script:
+        "../../scripts/write_config.py"
+
+
 rule evaluate_run:
     input:
         run="results/{dataset}/{setting}/{lang}/{run_method}.trec",

@@ -206,3 +206,11 @@ def resource_factors(
     points = rounded(factor_points(read_rows(table), languages))
     plot_factors(points, out["figure"], title)
     write_csv(points, out["csv"])
+
+
+def write_config(*, config: Mapping, out: str) -> None:
+    """The config as the workflow ran it (its own keys, what it extends, the
+    schema's defaults), as YAML: the record of a run's settings."""
+    import yaml
+
+    write_text(out, yaml.safe_dump(dict(config), sort_keys=False, allow_unicode=True))
