@@ -12,4 +12,6 @@ with script_logging(snakemake.log[0]):
         title=snakemake.params.title,
         simulation=snakemake.params.simulation,
         out=dict(snakemake.output.items()),
+        coverage=snakemake.input.coverage,
+        languages=snakemake.params.languages,
     )

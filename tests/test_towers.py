@@ -239,3 +239,39 @@ def test_a_student_loads_with_transformers_alone(student_dir):
     for name, tensor in encoder.state_dict().items():
         if not name.startswith("pooler."):  # unused by MaxSim, absent
             assert torch.equal(tensor, saved[f"bert.{name}"]), name
+
+
+def test_contrastive_term_sets_each_translation_against_the_batch(li_dir):
+    """The diagonal of the batch's cost matrix is each pair's own <T, C>; the
+    contrastive term is a cross-entropy over it, zero weight gives OPTICAL."""
+    from optical_clir.distill import OpticalLoss
+
+    english = [_sentence(i) for i in range(5)]
+    foreign = [_foreign(e) for e in english]
+    teacher, tokenizer = Towers.load(li_dir).query
+    student, _ = Towers.load(li_dir).query
+    base = {"layers": [-1], "max_length": 24, "tol": 1e-6, "max_iter": 500}
+    plain = OpticalLoss(teacher, student, tokenizer, DistillSpec.from_config(base), CPU)
+    both = OpticalLoss(
+        teacher,
+        student,
+        tokenizer,
+        DistillSpec.from_config({**base, "contrastive": 0.5}),
+        CPU,
+    )
+    student.eval()
+    with torch.no_grad():
+        t = plain.encode(teacher, english)
+        s = plain.encode(student, foreign)
+        costs = both.batch_costs(t, s)
+        pairs = plain.transport(t, s)
+        assert costs.shape == (5, 5)
+        assert torch.allclose(costs.diagonal(), pairs, atol=1e-5)
+        mixed = float(both(english, foreign))
+        expected = float(pairs.mean()) + 0.5 * float(both._contrastive(costs))
+        assert mixed == pytest.approx(expected, abs=1e-5)
+        assert float(plain(english, foreign)) == pytest.approx(float(pairs.mean()))
+    student.train()
+    both(english, foreign).backward()
+    grads = [p.grad for p in student.parameters() if p.grad is not None]
+    assert grads and any(float(g.abs().sum()) > 0 for g in grads)

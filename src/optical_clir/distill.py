@@ -120,14 +120,63 @@ class OpticalLoss:
 
     def __call__(self, english: Sequence[str], foreign: Sequence[str]) -> torch.Tensor:
         """Mean over layers and pairs of ``<T, C>``, plus the English anchor when
-        ``params.english_anchor`` > 0. Shape: () scalar."""
+        ``params.english_anchor`` > 0 and the in-batch contrastive term when
+        ``params.contrastive`` > 0. Shape: () scalar."""
         with torch.no_grad():
             teacher = self.encode(self.teacher, english)
-        loss = self.transport(teacher, self.encode(self.student, foreign)).mean()
+        student = self.encode(self.student, foreign)
+        if self.params.contrastive > 0:
+            costs = self.batch_costs(teacher, student)  # (batch, batch)
+            loss = costs.diagonal().mean()
+            loss = loss + self.params.contrastive * self._contrastive(costs)
+        else:
+            loss = self.transport(teacher, student).mean()
         weight = self.params.english_anchor
         if weight > 0:
             loss = loss + weight * self._anchor(teacher, english)
         return loss
+
+    def batch_costs(self, teacher, student) -> torch.Tensor:
+        """``<T, C>`` of every (foreign i, English j) pair of a batch, averaged
+        over the aligned layers: the diagonal holds the translations.
+
+        Returns
+        -------
+        torch.Tensor
+            Shape: (batch, batch); row i is foreign sentence i.
+        """
+        (t_states, b), (s_states, a) = teacher, student
+        n = len(a)
+        total = torch.zeros(n, n, device=self.device)
+        for layer in self.layers:
+            s = s_states[layer].float()  # (batch, n_s, hidden)
+            t = t_states[layer].float()  # (batch, n_t, hidden)
+            s_rep = s.repeat_interleave(n, dim=0)  # (batch * batch, n_s, hidden)
+            t_rep = t.repeat(n, 1, 1)  # (batch * batch, n_t, hidden)
+            cost = cosine_cost(s_rep, t_rep)
+            total = total + ot_loss(
+                cost,
+                a.repeat_interleave(n, dim=0).to(cost.dtype),
+                b.repeat(n, 1).to(cost.dtype),
+                self.params.reg,
+                grad_mode=self.params.grad_mode,
+                max_iter=self.params.max_iter,
+                tol=self.params.tol,
+            ).view(n, n)
+        return total / len(self.layers)
+
+    def _contrastive(self, costs: torch.Tensor) -> torch.Tensor:
+        """Cross-entropy of each foreign sentence finding its own translation
+        among the batch's English sentences, with logits ``-cost / temperature``
+        (both directions). A student that makes every foreign sentence look like
+        English in general lowers the matching cost, and this term rises.
+        Shape: () scalar."""
+        logits = -costs / self.params.contrastive_temperature
+        target = torch.arange(len(costs), device=costs.device)
+        return 0.5 * (
+            torch.nn.functional.cross_entropy(logits, target)
+            + torch.nn.functional.cross_entropy(logits.T, target)
+        )
 
     def pair_costs(
         self, english: Sequence[str], foreign: Sequence[str]

@@ -158,6 +158,8 @@ class DistillSpec(TrainingSection):
     lower_layers: int
     freeze_pivot_rows: bool
     english_anchor: float
+    contrastive: float
+    contrastive_temperature: float
     heldout_pairs: int
     collapse: CollapseSpec
     max_iter: int

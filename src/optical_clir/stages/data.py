@@ -89,10 +89,14 @@ def extract_bible_language(
     pivot: Paths,
     out: Paths,
 ) -> None:
-    """A real-text tier target language and its verse bitext."""
+    """A real-text tier target language and its verse bitext; its manifest names
+    the translation (for a package translation, the package, its SHA-256, the
+    text's licence status and any refused chapter)."""
     from optical_clir.data import bible
 
-    bible.prepare_language(lang, bible_params, bitext_pairs, seed, pivot, out)
+    files = {k: v for k, v in out.items() if k != "manifest"}
+    stats = bible.prepare_language(lang, bible_params, bitext_pairs, seed, pivot, files)
+    hub.write_manifest(out["manifest"], [stats])
 
 
 def prepare_ciral_language(*, code: str, raw: Paths, out: Paths) -> None:

@@ -133,10 +133,15 @@ def analyze_gap(
     title: str,
     simulation: bool,
     out: Paths,
+    coverage: str | None = None,
+    languages: Sequence[Mapping] = (),
 ) -> None:
     """Summary, significance, figure and report from the table and the per-query
-    files (each names its language and method)."""
+    files (each names its language and method); with ``coverage`` (the
+    tokenizer's segmentation per language) also each language's zero-shot share
+    of the teacher's gain beside it and its resource evidence (``transfer``)."""
     from optical_clir.evaluate import analysis as stats
+    from optical_clir.evaluate.coverage import coverage_lines, transfer_by_language
     from optical_clir.evaluate.report import plot_ndcg, write_report
 
     frame = read_rows(table)
@@ -157,6 +162,10 @@ def analyze_gap(
     write_csv(sig, out["significance"])
     plot_ndcg(frame, scores, out["figure"], title, analysis["bootstrap"], seed)
     figure = Path(out["figure"]).relative_to(Path(out["report"]).parent)
+    transfer = pd.DataFrame()
+    if coverage:
+        transfer = transfer_by_language(frame, pd.read_csv(coverage), languages)
+    write_csv(transfer, out["transfer"])
     write_report(
         out["report"],
         title,
@@ -166,6 +175,8 @@ def analyze_gap(
         sig,
         str(figure),
         analysis["alpha"],
+        notes=coverage_lines(transfer),
+        transfer=transfer,
     )
 
 
@@ -214,3 +225,21 @@ def write_config(*, config: Mapping, out: str) -> None:
     import yaml
 
     write_text(out, yaml.safe_dump(dict(config), sort_keys=False, allow_unicode=True))
+
+
+def measure_coverage(
+    *, tokenizer: str, collections: Mapping[str, str], out: str
+) -> None:
+    """How the encoder's tokenizer segments each language's passages
+    (:func:`optical_clir.evaluate.coverage.segmentation`), one row per language."""
+    from transformers import AutoTokenizer
+
+    from optical_clir.evaluate.coverage import segmentation
+    from optical_clir.formats import read_collection
+
+    tok = AutoTokenizer.from_pretrained(tokenizer, trust_remote_code=False)
+    rows = [
+        {"lang": lang, **segmentation(tok, read_collection(path).values())}
+        for lang, path in collections.items()
+    ]
+    write_csv(pd.DataFrame(rows), out)
