@@ -6,6 +6,8 @@ from optical_clir.stages.evaluate import measure_coverage
 with script_logging(snakemake.log[0]):
     measure_coverage(
         tokenizer=snakemake.input.tokenizer,
-        collections=dict(zip(snakemake.params.langs, snakemake.input.collections)),
+        collections=dict(
+            zip(snakemake.params.langs, snakemake.input.collections, strict=True)
+        ),
         out=snakemake.output.csv,
     )
