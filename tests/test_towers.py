@@ -275,3 +275,37 @@ def test_contrastive_term_sets_each_translation_against_the_batch(li_dir):
     both(english, foreign).backward()
     grads = [p.grad for p in student.parameters() if p.grad is not None]
     assert grads and any(float(g.abs().sum()) > 0 for g in grads)
+
+
+def test_output_target_aligns_the_vectors_maxsim_scores(li_dir, tmp_path):
+    """distill.target: output compares the ranker's own token vectors (the
+    projected, normalised ones), so the projection trains too; a cross-encoder
+    has none and is refused."""
+    from optical_clir.distill import OpticalLoss
+    from optical_clir.models.cross_encoder import load_ranker
+
+    teacher, tokenizer = Towers.load(li_dir).query
+    student, _ = Towers.load(li_dir).query
+    spec = DistillSpec.from_config({"target": "output", "max_length": 24})
+    loss = OpticalLoss(teacher, student, tokenizer, spec, CPU)
+    english = [_sentence(i) for i in range(3)]
+    states, weights = loss.encode(student, english)
+    assert len(states) == 1 and states[0].shape[-1] == 8  # late_interaction_dim
+    norms = states[0].norm(dim=-1)[weights > 0]
+    assert torch.allclose(norms, torch.ones_like(norms), atol=1e-5)
+    loss(english, [_foreign(e) for e in english]).backward()
+    assert student.projection.weight.grad is not None
+    config = BertConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=16,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=32,
+        num_labels=1,
+    )
+    from transformers import BertForSequenceClassification
+
+    save_ranker(BertForSequenceClassification(config), tokenizer, tmp_path / "ce")
+    cross, _ = load_ranker(tmp_path / "ce")
+    with pytest.raises(ValueError, match="late-interaction"):
+        OpticalLoss(cross, cross, tokenizer, spec, CPU)

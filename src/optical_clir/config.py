@@ -227,6 +227,13 @@ def _validate(
     except ValueError as exc:
         raise ConfigError("bm25.pivot_analyzer", str(exc), source) from None
     _check_teacher(config, source)
+    if config["distill"]["target"] == "output" and "cross_encoder" in config["rankers"]:
+        raise ConfigError(
+            "distill.target",
+            "output (the ranker's token vectors) exists for late interaction only; "
+            "set it under distill.late_interaction",
+            source,
+        )
     if config["source"] == "synthetic":
         syn = config["synthetic"]
         shares = syn["pivot_pretrain_share"] + sum(

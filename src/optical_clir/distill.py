@@ -84,6 +84,19 @@ class OpticalLoss:
         self.params = params
         self.device = device
         self.idf = idf.to(device) if idf is not None else None
+        self.output = params.target == "output"
+        if self.output:
+            # the ranker's own token vectors (late interaction: the projected,
+            # normalised vectors MaxSim scores), one "layer"
+            for model in (teacher, student):
+                if not hasattr(model, "encode"):
+                    raise ValueError(
+                        "distill.target: output needs a late-interaction ranker "
+                        "(token vectors); a cross-encoder has none"
+                    )
+            self.layers = [0]
+            self.depth = teacher.config.num_hidden_layers
+            return
         n_states = teacher.config.num_hidden_layers + 1
         self.layers = resolve_layers(params.layers, n_states)
         # layers above the highest aligned one never reach the loss: skip them
@@ -110,8 +123,13 @@ class OpticalLoss:
         """:meth:`encode` from token ids: ``enc`` holds ``input_ids`` and
         ``attention_mask`` (batch, length); ``mask`` (batch, length) marks the
         tokens that carry transport mass."""
-        with first_layers(model, self.depth):
-            states = model.base_model(**enc, output_hidden_states=True).hidden_states
+        if self.output:
+            states = (model.encode(enc["input_ids"], enc["attention_mask"]),)
+        else:
+            with first_layers(model, self.depth):
+                states = model.base_model(
+                    **enc, output_hidden_states=True
+                ).hidden_states
         if self.idf is not None:
             weights = weighted_marginals(mask, self.idf[enc["input_ids"]])
         else:

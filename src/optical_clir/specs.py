@@ -151,6 +151,7 @@ class DistillSpec(TrainingSection):
 
     grad_accum: int
     layers: tuple[int, ...]
+    target: str
     reg: float
     marginals: str
     grad_mode: str
