@@ -13,5 +13,5 @@ with script_logging(snakemake.log[0]):
         simulation=snakemake.params.simulation,
         out=dict(snakemake.output.items()),
         coverage=snakemake.input.coverage,
-        languages=snakemake.params.languages,
+        language_entries=snakemake.params.languages,
     )

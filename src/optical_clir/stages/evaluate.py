@@ -134,12 +134,13 @@ def analyze_gap(
     simulation: bool,
     out: Paths,
     coverage: str | None = None,
-    languages: Sequence[Mapping] = (),
+    language_entries: Sequence[Mapping] = (),
 ) -> None:
     """Summary, significance, figure and report from the table and the per-query
     files (each names its language and method); with ``coverage`` (the
     tokenizer's segmentation per language) also each language's zero-shot share
-    of the teacher's gain beside it and its resource evidence (``transfer``)."""
+    of the teacher's gain beside it and its resource evidence (the config's
+    ``language_entries``; output ``transfer``)."""
     from optical_clir.evaluate import analysis as stats
     from optical_clir.evaluate.coverage import coverage_lines, transfer_by_language
     from optical_clir.evaluate.report import plot_ndcg, write_report
@@ -164,7 +165,7 @@ def analyze_gap(
     figure = Path(out["figure"]).relative_to(Path(out["report"]).parent)
     transfer = pd.DataFrame()
     if coverage:
-        transfer = transfer_by_language(frame, pd.read_csv(coverage), languages)
+        transfer = transfer_by_language(frame, pd.read_csv(coverage), language_entries)
     write_csv(transfer, out["transfer"])
     write_report(
         out["report"],
