@@ -78,7 +78,7 @@ def test_table_has_every_language_and_method(real_run):
     assert list(reproduction["lang"]) == ["en", "fr", "hi"]
     assert not reproduction["comparable"].any()  # a query sample and a subset
     assert reproduction["note"].str.contains("a sample of 10 queries").all()
-    assert "run in xling" in reproduction.loc[1, "note"]
+    assert "run in en2x" in reproduction.loc[1, "note"]
     assert "nDCG@20 not computed" in reproduction.loc[2, "note"]
     english = table[(table["lang"] == "en") & (table["method"] == "bm25")]
     assert reproduction.loc[0, "ours"] == pytest.approx(english["RR@10"].iloc[0])

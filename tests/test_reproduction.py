@@ -63,12 +63,12 @@ def test_rows_within_and_outside_tolerance(tmp_path):
 def test_not_comparable_rows_say_why(tmp_path):
     rows = [_row("fr", 0.155), _row("vi", 0.136), _row("fr", 0.2, metric="nDCG@20")]
     published = read_scores(_scores(tmp_path, rows))
-    frame = compare(TABLE, published, "c", "dev", "xling", ["a sample of 10 queries"])
+    frame = compare(TABLE, published, "c", "dev", "en2x", ["a sample of 10 queries"])
     assert not frame["comparable"].any()
     assert frame["within_tolerance"].isna().all()
     notes = frame["note"].tolist()
     assert "a sample of 10 queries" in notes[0]
-    assert "published in the mono setting, run in xling" in notes[0]
+    assert "published in the mono setting, run in en2x" in notes[0]
     assert "not in this run" in notes[1]
     assert "nDCG@20 not computed: add it to measures" in notes[2]
     assert "Not comparable:" in markdown(frame, "run", "c")
@@ -95,5 +95,5 @@ def test_the_shipped_reference_file_reads():
 
 
 def test_no_published_scores_says_so():
-    empty = compare(TABLE, [], None, None, "xling", [])
+    empty = compare(TABLE, [], None, None, "en2x", [])
     assert "no published scores" in markdown(empty, "sim", None)
