@@ -87,7 +87,7 @@ def test_table_has_the_translation_baselines_and_no_english_row(ciral_run):
             "optical",
             "teacher_dt",
         ]
-    assert list(table.columns[6:-1]) == MEASURES  # after the identifying columns
+    assert list(table.columns[7:-1]) == MEASURES  # after the identifying columns
     assert (table["resource"] == "low").all() and (table["n_queries"] == 8).all()
     report = (work / "results" / DATASET / "en2x" / "report.md").read_text()
     assert "No `teacher_en`" in report and "translate-test (teacher_dt)" in report

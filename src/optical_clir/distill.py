@@ -178,6 +178,7 @@ class OpticalLoss:
                 b.repeat(n, 1).to(cost.dtype),
                 self.params.reg,
                 grad_mode=self.params.grad_mode,
+                solver=self.params.solver,
                 max_iter=self.params.max_iter,
                 tol=self.params.tol,
             ).view(n, n)
@@ -217,6 +218,7 @@ class OpticalLoss:
                 b.to(cost.dtype),
                 self.params.reg,
                 grad_mode=self.params.grad_mode,
+                solver=self.params.solver,
                 max_iter=self.params.max_iter,
                 tol=self.params.tol,
             )

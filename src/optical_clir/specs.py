@@ -155,6 +155,7 @@ class DistillSpec(TrainingSection):
     reg: float
     marginals: str
     grad_mode: str
+    solver: str
     trainable: str
     lower_layers: int
     freeze_pivot_rows: bool
