@@ -30,10 +30,23 @@ def test_randomization_test():
     assert 0.05 < p <= 1.0
 
 
+def test_randomization_test_is_exact_for_few_queries():
+    """With 2**n <= permutations scipy enumerates every sign flip: the p-value
+    equals the share of flips whose |mean| reaches the observed one."""
+    import itertools
+
+    diff = np.random.default_rng(2).normal(0.3, 1.0, 10)
+    flips = np.array(list(itertools.product([-1.0, 1.0], repeat=10)))
+    means = np.abs((flips * diff).mean(1))
+    exact = np.mean(means >= abs(diff.mean()) - 1e-12)
+    assert randomization_test(diff, np.zeros(10), 5000, 0) == pytest.approx(exact)
+
+
 def test_bootstrap_ci_brackets_the_mean():
     values = np.random.default_rng(1).normal(0.3, 0.1, 400)
     low, high = bootstrap_ci(values, 1000, 0)
     assert low < values.mean() < high and high - low < 0.05
+    assert bootstrap_ci(np.full(5, 0.25), 100, 0) == (0.25, 0.25)  # degenerate
 
 
 def _table():

@@ -245,6 +245,10 @@ def test_a_bad_file_fails_the_workflow_without_partial_output(fixture_root, tmp_
 
 
 def test_dry_run_of_the_ciral_config_lists_every_job(tmp_path):
+    # the bitext files the shipped config names, placed as a user would
+    (tmp_path / "resources" / "bitext").mkdir(parents=True)
+    for lang in ("ha", "so", "sw", "yo"):
+        (tmp_path / "resources" / "bitext" / f"en-{lang}.tsv").write_text("a\tb\n")
     done = run_snakemake(
         tmp_path,
         "results/table.csv",

@@ -76,6 +76,11 @@ def test_a_config_is_its_own_keys_and_the_defaults_as_the_workflow_loads_it(
     from conftest import run_snakemake
 
     expected = _own(path)
+    for entry in expected["languages"]:  # files a config names, placed as a user would
+        tsv = (entry.get("bitext") or {}).get("tsv")
+        if tsv and not tsv.startswith("/"):
+            (tmp_path / tsv).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / tsv).write_text("a\tb\n")
     target = f"results/{expected['dataset']}/config.yaml"
     done = run_snakemake(tmp_path, target, configfile=path)
     assert done.returncode == 0, done.stderr[-3000:]

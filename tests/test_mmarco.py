@@ -280,6 +280,11 @@ def test_dry_run_of_the_real_config_lists_every_job(tmp_path):
         "en",
     ):
         assert f"results/mmarco-v2/en2x/{lang}/metrics.csv" in done.stdout
+    # the job count the docs give is the dry run's
+    total = re.findall(r"^total\s+(\d+)$", done.stdout, flags=re.M)[-1]
+    for doc in ("real_run.md", "cluster.md"):
+        text = (ROOT / "docs" / doc).read_text()
+        assert f"{total} jobs" in text or f"{total} for the real config" in text, doc
 
 
 @pytest.mark.slow

@@ -54,6 +54,9 @@ def test_tiny_workflow_runs_through_the_slurm_profile(slurm, tmp_path, monkeypat
         str(PROFILE),
         *NO_ACCOUNTING,
         *AUTO_DEVICE,
+        # one ranker family's whole table through Slurm (both run locally in
+        # test_workflow.py): every kind of job, half the neural ones
+        'rankers=["cross_encoder"]',
         timeout=1500,
     )
     assert done.returncode == 0, done.stderr[-4000:] + slurm.daemon_logs()

@@ -386,29 +386,86 @@ def test_local_data_honours_the_bitext_budget_and_an_external_tsv(
     assert '"sha256"' in manifest and "model.safetensors" in manifest
 
 
-def test_local_data_with_other_passage_ids_fails_up_front(tiny_workflow, tmp_path):
-    work = tmp_path / "local"
-    path, _ = _local_config(tiny_workflow, work)
-    collection = work / "resources" / "local-tiny" / "en" / "collection.tsv"
+def _edit_other_ids(base):
+    collection = base / "okhali" / "collection.tsv"
     lines = collection.read_text().splitlines()
     collection.write_text("".join(f"x{line}\n" for line in lines))  # other ids
-    target = f"results/local-tiny/en2x/okhali/teacher_en.seed{SEED}.trec"
-    done = run_snakemake(work, target, configfile=path)
+    return f"{collection.relative_to(base.parents[1])}:1: passage id 'x"
+
+
+def _edit_long_query(base):
+    queries = base / "okhali" / "queries_en.tsv"
+    lines = queries.read_text().splitlines()
+    qid = lines[1].split("\t")[0]
+    lines[1] = qid + "\t" + " ".join(["word"] * 200)
+    queries.write_text("\n".join(lines) + "\n")
+    return f"queries_en.tsv:2: query '{qid}' has 200 words"
+
+
+def _edit_missing_collection(base):
+    (base / "en" / "collection.tsv").unlink()
+    return "en/collection.tsv: missing. source: local reads your own files"
+
+
+def _edit_missing_bitext(base):
+    (base / "velarin" / "bitext.tsv").unlink()
+    return "velarin/bitext.tsv: missing"
+
+
+def _edit_other_query_ids(base):
+    queries = base / "velarin" / "queries.tsv"
+    lines = queries.read_text().splitlines()
+    queries.write_text("\n".join(["q-extra\tan extra query", *lines]) + "\n")
+    return "its query ids differ from queries_en.tsv's"
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        _edit_other_ids,
+        _edit_long_query,
+        _edit_missing_collection,
+        _edit_missing_bitext,
+        _edit_other_query_ids,
+    ],
+)
+def test_local_data_is_checked_before_any_job(tiny_workflow, tmp_path, edit):
+    """Passage ids across languages, query ids, query lengths and the layout of
+    source: local are checked when the workflow is parsed: a dry run reports
+    them, naming the file (and line), and no job starts."""
+    work = tmp_path / "local"
+    path, _ = _local_config(tiny_workflow, work)
+    message = edit(work / "resources" / "local-tiny")
+    done = run_snakemake(work, "results/table.csv", "--dry-run", configfile=path)
+    assert done.returncode != 0  # a dry run prints the error on stdout
+    assert message in done.stdout + done.stderr, done.stdout[-2000:]
+    done = run_snakemake(work, "results/table.csv", configfile=path)
+    assert done.returncode != 0 and message in done.stderr
+    assert not (work / "results").exists() and not (work / "logs").exists()
+
+
+@pytest.mark.parametrize(
+    ("encoder", "message"),
+    [
+        (
+            "./models/missing-encoder",
+            "the local encoder folder './models/missing-encoder' does not exist",
+        ),
+        ("not a model id!", "is neither an existing folder nor a Hugging Face id"),
+    ],
+)
+def test_a_missing_local_encoder_is_not_taken_for_a_hub_id(
+    tiny_workflow, tmp_path, encoder, message
+):
+    work = tmp_path / "local"
+    path, config = _local_config(tiny_workflow, work)
+    config["model"]["encoder"] = encoder
+    path.write_text(yaml.safe_dump(config))
+    done = run_snakemake(work, "results/table.csv", "--dry-run", configfile=path)
     assert done.returncode != 0
-    # teacher_en scores every language's candidates in one job (rerank_union)
-    log = (
-        work
-        / "logs"
-        / "rerank_union"
-        / "local-tiny"
-        / "en2x"
-        / f"teacher_en.seed{SEED}.log"
-    )
-    assert "must use the English passage ids" in log.read_text()
-    assert not (work / target).exists()
-    assert not (
-        work / "results/local-tiny/en2x/union" / f"teacher_en.seed{SEED}.trec"
-    ).exists()
+    output = done.stdout + done.stderr  # a dry run prints the error on stdout
+    assert "key 'model.encoder'" in output and message in output
+    assert "local.yaml" in output
 
 
 def test_random_order_reference_is_exact_and_below_the_rankers(tiny_workflow):

