@@ -70,9 +70,7 @@ def run(n: int, delta: float, tied: float, resamples: int, repeats: int) -> dict
     seconds, out = interleaved_medians(
         {
             "scipy_test": lambda: randomization_test(diff, zeros, resamples, 0),
-            "former_test": lambda: former_randomization_test(
-                diff, zeros, resamples, 0
-            ),
+            "former_test": lambda: former_randomization_test(diff, zeros, resamples, 0),
             "scipy_ci": lambda: bootstrap_ci(diff, resamples, 0),
             "former_ci": lambda: former_bootstrap_ci(diff, resamples, 0),
         },
