@@ -46,4 +46,5 @@ def tiny_workflow(tmp_path_factory) -> Path:
     workdir = tmp_path_factory.mktemp("tiny")
     done = run_snakemake(workdir, "all")
     assert done.returncode == 0, done.stderr[-4000:]
+    (workdir / "snakemake.stderr").write_text(done.stderr)  # for the end summary
     return workdir

@@ -273,3 +273,23 @@ def test_a_seed_whose_teacher_never_learnt_is_named():
     )
     assert teacher_statements(table[table["seed"] != "13"])[0].startswith("- Seed 15's")
     assert teacher_statements(table[table["resource"] != "pivot"]) == []
+
+
+def test_headline_reads_each_settings_summary(tmp_path):
+    from optical_clir.evaluate.headline import headline
+
+    assert headline(tmp_path, "d", ["en2x"]) == []  # a partial target: nothing
+    folder = tmp_path / "results" / "d" / "x2en"
+    folder.mkdir(parents=True)
+    pd.DataFrame(
+        [
+            {"method": "optical", "high_mean": 0.5, "low_mean": 0.25, "gap": 0.25},
+            {"method": "zeroshot", "high_mean": 0.4, "low_mean": 0.1, "gap": 0.3},
+        ]
+    ).to_csv(folder / "summary.csv", index=False)
+    (folder / "report.md").write_text("# report\n")
+    lines = headline(tmp_path, "d", ["en2x", "x2en"])
+    assert lines[0] == "d / x2en: nDCG@10, mean over languages"
+    assert lines[2].split() == ["zeroshot", "0.400", "0.100", "0.300"]  # fixed order
+    assert lines[3].split() == ["optical", "0.500", "0.250", "0.250"]
+    assert lines[-1].split() == ["report.md", str(folder / "report.md")]

@@ -188,6 +188,23 @@ def test_per_query_file_beside_each_run(tiny_workflow):
     assert per_query["seed"].isna().all()  # BM25 reads no model seed
 
 
+def test_a_run_ends_with_its_headline_and_where_the_report_is(tiny_workflow):
+    """The summary printed at the end: the table's headline per setting, read
+    from summary.csv, and the paths of the table, report and figure."""
+    printed = (tiny_workflow / "snakemake.stderr").read_text()
+    tail = printed[printed.rindex("Done.") :]
+    summary = pd.read_csv(tiny_workflow / RESULTS / "summary.csv").set_index("method")
+    assert f"{DATASET} / en2x: nDCG@10, mean over languages" in tail
+    row = next(
+        line for line in tail.splitlines() if line.strip().startswith("zeroshot ")
+    )
+    assert row.split()[1:] == [
+        f"{summary.loc['zeroshot', k]:.3f}" for k in ("high_mean", "low_mean", "gap")
+    ]
+    assert str(tiny_workflow / RESULTS / "report.md") in tail
+    assert str(tiny_workflow / RESULTS / "figures" / "ndcg_by_language.png") in tail
+
+
 def test_logs_and_benchmarks_written(tiny_workflow):
     assert (
         (tiny_workflow / "logs" / "index_bm25" / DATASET / "okhali.bm25.log")

@@ -608,3 +608,13 @@ def job_resources(stage, model=(), data=()):
         )
 
     return {"gpu": jobres.gpus(stage, device), "mem_mb": mem_mb, "runtime": runtime}
+
+
+def print_headline():
+    """At the end of a successful run: each setting's headline and where its
+    table, report and figure are (nothing for a partial target)."""
+    from optical_clir.evaluate.headline import headline
+
+    lines = headline(Path.cwd(), DATASET, SETTINGS)
+    if lines:
+        print("\n".join(["", "Done.", *lines]), file=sys.stderr)
