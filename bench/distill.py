@@ -17,11 +17,10 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 import torch
-from timing import Phases
+from timing import Phases, write_json
 
 from optical_clir.config import load_yaml
 from optical_clir.distill import OpticalLoss, idf_table, set_trainable
@@ -113,9 +112,7 @@ def main() -> None:
         grad_mode=spec.grad_mode,
         trainable=spec.trainable,
     )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2))
-    print(json.dumps(result, indent=2))
+    write_json(result, args.out)
 
 
 if __name__ == "__main__":

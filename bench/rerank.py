@@ -18,13 +18,12 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import json
 import tempfile
 from pathlib import Path
 
 import numpy as np
 import torch
-from timing import interleaved_medians
+from timing import interleaved_medians, write_json
 
 from optical_clir.formats import read_collection, read_queries, read_run
 from optical_clir.models.cross_encoder import (
@@ -121,9 +120,7 @@ def main() -> None:
             np.abs(np.asarray(a) - np.asarray(b).ravel()).max()
         ),
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2))
-    print(json.dumps(result, indent=2))
+    write_json(result, args.out)
 
 
 if __name__ == "__main__":

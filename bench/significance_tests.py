@@ -18,13 +18,12 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import json
 import math
 from pathlib import Path
 
 import numpy as np
 import torch
-from timing import interleaved_medians
+from timing import interleaved_medians, write_json
 
 from optical_clir.evaluate.analysis import bootstrap_ci, randomization_test
 
@@ -115,9 +114,7 @@ def main() -> None:
         for n in args.queries
         for delta in args.deltas
     ]
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(rows, indent=2))
-    print(json.dumps(rows, indent=2))
+    write_json(rows, args.out)
 
 
 if __name__ == "__main__":

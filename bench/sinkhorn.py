@@ -16,13 +16,12 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 import numpy as np
 import ot as pot
 import torch
-from timing import interleaved_medians
+from timing import interleaved_medians, write_json
 
 from optical_clir.ot import cosine_cost, sinkhorn, sinkhorn_pot
 
@@ -101,9 +100,7 @@ def main() -> None:
         run(args.batch, n, args.reg, args.tol, args.repeats, args.threads)
         for n in args.sizes
     ]
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(rows, indent=2))
-    print(json.dumps(rows, indent=2))
+    write_json(rows, args.out)
 
 
 if __name__ == "__main__":

@@ -1,12 +1,15 @@
-"""Timing helpers shared by the bench scripts (imported as a sibling module:
-``python bench/<script>.py`` puts ``bench/`` on ``sys.path``)."""
+"""Timing helpers shared by the bench scripts, and how they save their results
+(imported as a sibling module: ``python bench/<script>.py`` puts ``bench/`` on
+``sys.path``)."""
 
 from __future__ import annotations
 
+import json
 import statistics
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import torch
 
@@ -87,3 +90,10 @@ def interleaved_medians(
             sync(device)
             times[name].append(time.perf_counter() - began)
     return {name: statistics.median(t) for name, t in times.items()}, last
+
+
+def write_json(result: object, out: Path) -> None:
+    """Write a bench's result to ``out`` (its folder created) and print it."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2))
+    print(json.dumps(result, indent=2))

@@ -87,13 +87,7 @@ def sinkhorn(
     SinkhornNotConverged
         When ``max_iter`` is reached first.
     """
-    if reg <= 0:
-        raise ValueError(f"reg must be > 0, got {reg}")
-    if cost.dim() != 3 or a.shape != cost.shape[:2] or b.shape != cost.shape[::2]:
-        raise ValueError(
-            f"expected cost (B,n,m), a (B,n), b (B,m); got {tuple(cost.shape)}, "
-            f"{tuple(a.shape)}, {tuple(b.shape)}"
-        )
+    _check_problem(cost, a, b, reg)
     # A row (column) takes part only if its problem has real mass on the other
     # side too; otherwise its potential stays 0 and its plan entries exactly 0.
     pos_a, pos_b = a > 0, b > 0
@@ -151,6 +145,19 @@ def sinkhorn(
     return stable.mul_(alpha[:, :, None]).mul_(beta[:, None, :])  # our own buffer
 
 
+def _check_problem(
+    cost: torch.Tensor, a: torch.Tensor, b: torch.Tensor, reg: float
+) -> None:
+    """Both solvers' input check: ``reg > 0``, cost (B, n, m), a (B, n), b (B, m)."""
+    if reg <= 0:
+        raise ValueError(f"reg must be > 0, got {reg}")
+    if cost.dim() != 3 or a.shape != cost.shape[:2] or b.shape != cost.shape[::2]:
+        raise ValueError(
+            f"expected cost (B,n,m), a (B,n), b (B,m); got {tuple(cost.shape)}, "
+            f"{tuple(a.shape)}, {tuple(b.shape)}"
+        )
+
+
 def sinkhorn_pot(
     cost: torch.Tensor,
     a: torch.Tensor,
@@ -182,8 +189,7 @@ def sinkhorn_pot(
     """
     from ot.batch import solve_batch
 
-    if reg <= 0:
-        raise ValueError(f"reg must be > 0, got {reg}")
+    _check_problem(cost, a, b, reg)
     live = (a > 0).any(1) & (b > 0).any(1)
     plan = torch.zeros_like(cost)
     if not bool(live.any()):

@@ -45,6 +45,12 @@ def _looks_like_path(name: str) -> bool:
     return name.startswith(("/", ".", "~"))
 
 
+def _resolve(name: str, root: Path) -> Path:
+    """A configured path: ``~`` expanded, a relative one under ``root``."""
+    path = Path(name).expanduser()
+    return path if path.is_absolute() else root / path
+
+
 def check_encoder(
     name: str | None, root: Path, source: str, built: Sequence[str] = ()
 ) -> None:
@@ -58,8 +64,7 @@ def check_encoder(
     """
     if name is None or name in built:
         return
-    path = Path(name).expanduser()
-    path = path if path.is_absolute() else root / path
+    path = _resolve(name, root)
     if _looks_like_path(name) or path.exists():
         if not (path / "config.json").is_file():
             problem = "has no config.json" if path.is_dir() else "does not exist"
@@ -87,8 +92,7 @@ def check_bitext_files(languages: Sequence[Mapping], root: Path, source: str) ->
         tsv = (entry.get("bitext") or {}).get("tsv")
         if tsv is None:
             continue
-        path = Path(tsv).expanduser()
-        path = path if path.is_absolute() else root / path
+        path = _resolve(tsv, root)
         if not path.is_file():
             raise ConfigError(
                 f"languages[{index}].bitext.tsv",
