@@ -8,7 +8,7 @@ encoder (``snakemake -c 2 results/<dataset>/models/seed<k>/encoder``).
 
 Usage::
 
-    python bench/alignment_probe.py --config config/config.yaml
+    python bench/alignment_probe.py --config config/simulation.yaml
     python bench/alignment_probe.py --config c.yaml \\
         --encoder results/x/models/seed13/encoder
 """
@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--config", type=Path, default=ROOT / "config/config.yaml")
+    parser.add_argument("--config", type=Path, default=ROOT / "config/simulation.yaml")
     parser.add_argument("--encoder", type=Path, default=None)
     parser.add_argument("--words", type=int, default=400)
     args = parser.parse_args()

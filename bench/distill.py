@@ -46,7 +46,7 @@ def main() -> None:
         type=Path,
         default=ROOT / "resources/synthetic-demo/okhali/bitext.tsv",
     )
-    parser.add_argument("--config", type=Path, default=ROOT / "config/config.yaml")
+    parser.add_argument("--config", type=Path, default=ROOT / "config/simulation.yaml")
     parser.add_argument("--batch-size", type=int)
     parser.add_argument("--max-length", type=int)
     parser.add_argument("--layers", type=int, nargs="+")

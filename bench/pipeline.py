@@ -6,6 +6,8 @@ reruns every job of the config, the encoder conversion included)::
 
     python bench/pipeline.py --dataset synthetic-demo --cores 2
     python bench/pipeline.py --dataset bible-e5 --configfile config/realtext.yaml
+    python bench/pipeline.py --dataset bible-e5 --configfile config/realtext.yaml \
+        --config 'rankers=[late_interaction]'
     python bench/pipeline.py --dataset synthetic-sweep --configfile config/sweep.yaml \
         --targets all sweep --out benchmarks/pipeline_sweep.json
 
@@ -52,6 +54,12 @@ def main() -> None:
     parser.add_argument("--no-run", action="store_true")
     parser.add_argument("--targets", nargs="+", default=["all"], help="e.g. all sweep")
     parser.add_argument(
+        "--config",
+        nargs="+",
+        default=[],
+        help="KEY=VALUE overrides passed to snakemake --config",
+    )
+    parser.add_argument(
         "--out", type=Path, default=ROOT / "benchmarks" / "pipeline.json"
     )
     args = parser.parse_args()
@@ -72,6 +80,7 @@ def main() -> None:
                 "--forceall",  # every job, also those outside the removed folders
                 "--quiet",
                 *config,
+                *(["--config", *args.config] if args.config else []),
             ],
             cwd=ROOT,
             check=True,

@@ -53,7 +53,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--config", type=Path, default=ROOT / "config/config.yaml")
+    parser.add_argument("--config", type=Path, default=ROOT / "config/simulation.yaml")
     parser.add_argument("--pooling", choices=["cls", "max"], default="max")
     parser.add_argument("--tie", action="store_true", help="teacher.tie_query_key")
     parser.add_argument("--steps", type=int, default=None)

@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--config", type=Path, default=ROOT / "config/config.yaml")
+    parser.add_argument("--config", type=Path, default=ROOT / "config/simulation.yaml")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--bf16", action="store_true", help="CPU autocast to bfloat16")
     parser.add_argument("--steps", type=int, default=60)

@@ -293,3 +293,20 @@ def test_headline_reads_each_settings_summary(tmp_path):
     assert lines[2].split() == ["zeroshot", "0.400", "0.100", "0.300"]  # fixed order
     assert lines[3].split() == ["optical", "0.500", "0.250", "0.250"]
     assert lines[-1].split() == ["report.md", str(folder / "report.md")]
+
+
+def test_the_banner_names_the_tier_task_and_languages():
+    from conftest import ROOT
+    from optical_clir.banner import banner
+    from optical_clir.config import SCHEMA, load_yaml, resolve_extends, validate_config
+
+    config = validate_config(
+        resolve_extends(load_yaml(ROOT / "config" / "config.yaml"), ROOT), SCHEMA
+    )
+    lines = banner(config)
+    assert lines[0] == lines[-1] == "=" * max(len(line) for line in lines)
+    text = "\n".join(lines)
+    assert "REAL-TEXT TIER" in text and "proxy task" in text and "not mMARCO" in text
+    assert "task crossref: a verse finds the verses" in text
+    assert "ny (low)" in text and "de (high)" in text
+    assert "settings en2x, x2en" in text

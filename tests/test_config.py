@@ -22,6 +22,7 @@ def config():
     "path",
     [
         ROOT / "config" / "config.yaml",
+        ROOT / "config" / "simulation.yaml",
         ROOT / "config" / "realtext.yaml",
         ROOT / "config" / "mmarco.yaml",
         TINY,
@@ -30,13 +31,17 @@ def config():
     ids=lambda p: p.name,
 )
 def test_shipped_configs_are_valid(path):
-    validate_config(load_yaml(path), SCHEMA, source=str(path))
+    from optical_clir.config import resolve_extends
+
+    config = resolve_extends(load_yaml(path), ROOT, source=str(path))
+    validate_config(config, SCHEMA, source=str(path))
 
 
 SHIPPED = [
     ROOT / "config" / name
     for name in (
         "config.yaml",
+        "simulation.yaml",
         "realtext.yaml",
         "mmarco.yaml",
         "ciral.yaml",
@@ -86,7 +91,7 @@ def test_a_config_is_its_own_keys_and_the_defaults_as_the_workflow_loads_it(
     assert done.returncode == 0, done.stderr[-3000:]
     assert yaml.safe_load((tmp_path / target).read_text()) == expected
     if expected["source"] != "synthetic":
-        simulation = _own(ROOT / "config" / "config.yaml")
+        simulation = _own(ROOT / "config" / "simulation.yaml")
         for section, key in [
             ("bm25", "pivot_analyzer"),
             ("teacher", "pooling"),
@@ -137,11 +142,11 @@ def test_a_command_line_key_is_reported_as_one(tmp_path):
 
 
 def test_large_world_changes_only_the_world_of_the_simulation():
-    """config/large_world.yaml (the earlier default) extends config/config.yaml:
+    """config/large_world.yaml (the earlier default) extends config/simulation.yaml:
     it sets four keys of `synthetic` and the teacher's hard negatives from the
     first step, and takes the rest of the world, the languages and the models
     from it."""
-    base = _own(ROOT / "config" / "config.yaml")
+    base = _own(ROOT / "config" / "simulation.yaml")
     merged = _own(ROOT / "config" / "large_world.yaml")
     world = merged["synthetic"]
     assert (world["topics"], world["concepts_per_topic"]) == (40, 60)

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def sweep_languages() -> list[dict]:
-    merged = load_yaml(ROOT / "config" / "config.yaml")
+    merged = load_yaml(ROOT / "config" / "simulation.yaml")
     update_config(merged, load_yaml(ROOT / "config" / "sweep.yaml"))
     return validate_config(merged, SCHEMA, source="config/sweep.yaml")["languages"]
 
@@ -43,9 +43,10 @@ def test_the_sweep_config_varies_one_factor_at_a_time():
         assert all(shape == shapes[0] for shape in shapes)
 
 
-def test_the_default_config_has_no_series():
+def test_the_simulation_config_has_no_series():
     # high = (20,000 pairs, share 0.25), low = (2,000, 0.05): both factors move at once
-    assert factor_series(load_yaml(ROOT / "config" / "config.yaml")["languages"]) == {}
+    languages = load_yaml(ROOT / "config" / "simulation.yaml")["languages"]
+    assert factor_series(languages) == {}
 
 
 def test_a_series_with_a_repeated_value_is_refused():

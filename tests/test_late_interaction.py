@@ -56,6 +56,59 @@ def test_padding_changes_no_score():
     assert abs(float(plain)) <= q.shape[1] + 1e-5
 
 
+def test_a_repeated_text_is_encoded_once_and_scored_as_alone():
+    """The teacher's pairs repeat each query (positive, then negative): the
+    forward encodes each distinct text once, with the same scores."""
+    model = _tiny()
+    q = torch.tensor([[2, 7, 9, 3], [2, 8, 3, 0], [2, 7, 9, 3], [2, 8, 3, 0]])
+    q_mask = (q > 0).long()
+    p = torch.tensor([[2, 11, 12, 3], [2, 13, 3, 0], [2, 14, 15, 3], [2, 16, 3, 0]])
+    p_mask = (p > 0).long()
+    seen = []
+    hook = model.bert.register_forward_hook(
+        lambda _m, args, kwargs, _out: seen.append(len(kwargs["input_ids"])),
+        with_kwargs=True,
+    )
+    with torch.no_grad():
+        scores = model(q, q_mask, p, p_mask).logits.view(-1)
+    hook.remove()
+    assert seen == [2, 4]  # two distinct queries, four distinct passages
+    with torch.no_grad():
+        alone = [
+            float(
+                model(
+                    q[i : i + 1], q_mask[i : i + 1], p[i : i + 1], p_mask[i : i + 1]
+                ).logits
+            )
+            for i in range(4)
+        ]
+    assert torch.allclose(scores, torch.tensor(alone), atol=1e-5)
+
+
+def test_gradients_reach_a_repeated_text_from_each_of_its_pairs():
+    model = _tiny().train()
+    model.config.hidden_dropout_prob = 0.0
+    for module in model.modules():
+        if isinstance(module, torch.nn.Dropout):
+            module.p = 0.0
+    q = torch.tensor([[2, 7, 9, 3], [2, 7, 9, 3]])
+    p = torch.tensor([[2, 11, 12, 3], [2, 14, 15, 3]])
+    ones = torch.ones_like(q)
+    model(q, ones, p, ones).logits.sum().backward()
+    deduped = model.bert.embeddings.word_embeddings.weight.grad.clone()
+    model.zero_grad()
+    for i in range(2):
+        model.maxsim(
+            model.encode(q[i : i + 1], ones[:1]),
+            ones[:1],
+            model.encode(p[i : i + 1], ones[:1]),
+            ones[:1],
+        ).sum().backward()
+    assert torch.allclose(
+        deduped, model.bert.embeddings.word_embeddings.weight.grad, atol=1e-6
+    )
+
+
 def test_token_vectors_are_normalised_and_zero_at_padding():
     model = _tiny(dim=8)
     ids = torch.tensor([[2, 5, 6, 0]])

@@ -485,6 +485,33 @@ def test_gpu_stage_on_a_cpu_machine_says_so(preference, caplog):
     assert "no CUDA device found: running this GPU stage on the CPU" in caplog.text
 
 
+@pytest.mark.parametrize(
+    ("precision", "expected"),
+    [("auto", None), ("fp32", None), ("fp16", None), ("bf16", torch.bfloat16)],
+)
+def test_the_cpu_runs_bf16_only_when_asked(precision, expected, ranker_dir):
+    """`precision: bf16` autocasts on the CPU too (the default run's setting);
+    `auto` keeps fp32 there, so a CPU run is the same on any CPU."""
+    from optical_clir.models.cross_encoder import load_ranker, score_pairs
+    from optical_clir.models.runtime import autocast, autocast_dtype
+
+    cpu = torch.device("cpu")
+    assert autocast_dtype(cpu, precision) == expected
+    model, tokenizer = load_ranker(ranker_dir)
+    ids = tokenizer(["alpha beta"], return_tensors="pt")
+    seen = []
+    dense = model.base_model.encoder.layer[0].intermediate.dense
+    hook = dense.register_forward_hook(lambda _m, _i, out: seen.append(out.dtype))
+    with torch.inference_mode(), autocast(cpu, autocast_dtype(cpu, precision)):
+        model.base_model(**ids)
+    hook.remove()
+    assert seen == [expected or torch.float32]  # the matrix products' dtype
+    pairs = [("alpha beta", "beta gamma"), ("alpha", "delta")]
+    full = score_pairs(model, tokenizer, pairs, 2, 32, cpu, "fp32", progress=False)
+    half = score_pairs(model, tokenizer, pairs, 2, 32, cpu, precision, progress=False)
+    assert np.allclose(full, half, atol=0.05)
+
+
 # --- the real-text tier's knobs and the checks users hit (issue: real encoder) ---
 
 

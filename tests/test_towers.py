@@ -174,6 +174,27 @@ def test_full_ranking_is_every_pairs_maxsim_in_order(li_dir):
         assert list(run[qid].values()) == sorted(run[qid].values(), reverse=True)
 
 
+def test_full_ranking_in_small_blocks_of_mixed_lengths_scores_the_same(
+    li_dir, monkeypatch
+):
+    """Queries and passages are blocked by length: the blocks, in any size,
+    put every score back in its own (query, passage) cell."""
+    from optical_clir.models import token_index
+
+    towers = Towers.load(li_dir)
+    q = towers.encode_queries(QUERIES, 32, 4, CPU)
+    p = towers.encode_passages(PASSAGES, 32, 4, CPU)
+    assert len(set(q.lengths.tolist())) > 1  # blocking reorders the queries
+    whole = search(q, p, depth=len(PASSAGES))
+    monkeypatch.setattr(token_index, "_QUERY_BLOCK", 2)
+    monkeypatch.setattr(token_index, "_BLOCK", 3)
+    blocked = search(q, p, depth=len(PASSAGES))
+    for qid in QUERIES:
+        assert blocked[qid].keys() == whole[qid].keys()
+        for d, score in whole[qid].items():
+            assert blocked[qid][d] == pytest.approx(score, abs=1e-5)
+
+
 def test_full_ranking_leaves_out_the_querys_own_passage(li_dir):
     towers = Towers.load(li_dir)
     texts = {"d3": PASSAGES["d3"], "d7": PASSAGES["d7"]}  # queries that are passages

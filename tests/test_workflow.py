@@ -205,6 +205,16 @@ def test_a_run_ends_with_its_headline_and_where_the_report_is(tiny_workflow):
     assert str(tiny_workflow / RESULTS / "figures" / "ndcg_by_language.png") in tail
 
 
+def test_a_run_starts_with_a_banner_that_says_what_it_is(tiny_workflow):
+    """Before the first job: the tier (here the simulation, said to be one),
+    the dataset and the languages."""
+    printed = (tiny_workflow / "snakemake.stderr").read_text()
+    head = printed[: printed.index("Done.")]
+    assert "SIMULATION: synthetic languages" in head
+    assert f"dataset {DATASET}" in head
+    assert "okhali (low)" in head
+
+
 def test_logs_and_benchmarks_written(tiny_workflow):
     assert (
         (tiny_workflow / "logs" / "index_bm25" / DATASET / "okhali.bm25.log")
@@ -356,7 +366,7 @@ def _local_config(tiny_workflow, work, **changes):
             tiny_workflow / "results" / DATASET / "models" / f"seed{SEED}" / "encoder"
         )
     }
-    # a pretrained encoder: no key tying (config/config.yaml's simulation prior)
+    # a pretrained encoder: no key tying (config/simulation.yaml's simulation prior)
     config["teacher"].update(steps=4, checkpoint_every=10, tie_query_key=False)
     config["distill"].update(steps=4, checkpoint_every=10, trainable="embeddings")
     config["rerank"]["union"] = True

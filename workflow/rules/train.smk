@@ -62,7 +62,7 @@ else:
         benchmark:
             f"benchmarks/fetch_encoder/{DATASET}.tsv"
         params:
-            name=config["model"]["encoder"],
+            name=encoder_name,
             revision=config["model"]["revision"],
             cache="resources/hub/models",
         threads: 1

@@ -58,6 +58,33 @@ class BertLateInteraction(BertPreTrainedModel):
         vectors = torch.nn.functional.normalize(vectors.float(), dim=-1)
         return vectors * attention_mask.unsqueeze(-1).to(vectors.dtype)
 
+    def encode_unique(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor
+    ) -> torch.Tensor:
+        """:meth:`encode` of a batch that repeats texts (the teacher's pairs
+        repeat each query: once with its positive, once with its negative),
+        each distinct text encoded once.
+
+        Parameters
+        ----------
+        input_ids, attention_mask
+            Shape: (batch, length); equal rows (ids and mask) are one text.
+
+        Returns
+        -------
+        torch.Tensor
+            Shape: (batch, length, dim), row i the vectors of text i.
+        """
+        rows = torch.cat([input_ids, attention_mask.to(input_ids.dtype)], dim=1)
+        unique, inverse = torch.unique(rows, dim=0, return_inverse=True)
+        if len(unique) == len(input_ids):
+            return self.encode(input_ids, attention_mask)
+        first = torch.full((len(unique),), len(input_ids), dtype=torch.long)
+        first = first.scatter_reduce(
+            0, inverse.cpu(), torch.arange(len(input_ids)), reduce="amin"
+        ).to(input_ids.device)
+        return self.encode(input_ids[first], attention_mask[first])[inverse]
+
     @staticmethod
     def maxsim(
         queries: torch.Tensor,
@@ -110,7 +137,7 @@ class BertLateInteraction(BertPreTrainedModel):
         SequenceClassifierOutput
             ``logits`` of shape (batch, 1).
         """
-        q = self.encode(query_input_ids, query_attention_mask)
-        p = self.encode(passage_input_ids, passage_attention_mask)
+        q = self.encode_unique(query_input_ids, query_attention_mask)
+        p = self.encode_unique(passage_input_ids, passage_attention_mask)
         scores = self.maxsim(q, query_attention_mask, p, passage_attention_mask)
         return SequenceClassifierOutput(logits=scores.unsqueeze(-1))

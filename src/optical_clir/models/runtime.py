@@ -45,10 +45,15 @@ def set_threads(threads: int) -> None:
 
 
 def autocast_dtype(device: torch.device, precision: str = "auto") -> torch.dtype | None:
-    """The autocast dtype: bf16 (or fp16 where bf16 is unsupported) on GPU,
-    none on CPU; ``fp32`` disables autocast, ``bf16``/``fp16`` force one."""
-    if device.type != "cuda" or precision == "fp32":
+    """The autocast dtype: on GPU, bf16 (or fp16 where bf16 is unsupported)
+    for ``auto``; ``fp32`` disables autocast, ``bf16``/``fp16`` force one. On
+    the CPU, bf16 only when asked for (``precision: bf16``; fast where the CPU
+    has bf16 instructions, docs/benchmarks.md), else none: ``auto`` keeps fp32
+    there, so a CPU run gives the same numbers on any CPU."""
+    if precision == "fp32":
         return None
+    if device.type != "cuda":
+        return torch.bfloat16 if precision == "bf16" else None
     if precision == "bf16" or (precision == "auto" and torch.cuda.is_bf16_supported()):
         return torch.bfloat16
     return torch.float16

@@ -214,19 +214,22 @@ def search(
     """
     n_q, n_p = len(queries.ids), len(passages.ids)
     scores = torch.empty(n_q, n_p)
-    q_vectors, q_mask = queries.padded(range(n_q))
+    # queries and passages in blocks of similar length, each block padded only
+    # to its own longest text
+    q_order = torch.argsort(queries.lengths, stable=True).tolist()
+    q_blocks = [
+        (rows, *queries.padded(rows))
+        for rows in (
+            q_order[q0 : q0 + _QUERY_BLOCK] for q0 in range(0, n_q, _QUERY_BLOCK)
+        )
+    ]
     order = torch.argsort(passages.lengths, stable=True).tolist()
     for start in tqdm(range(0, n_p, _BLOCK), desc="maxsim"):
         rows = order[start : start + _BLOCK]
         p_vectors, p_mask = passages.padded(rows)
-        for q0 in range(0, n_q, _QUERY_BLOCK):
-            block = _maxsim(
-                q_vectors[q0 : q0 + _QUERY_BLOCK],
-                q_mask[q0 : q0 + _QUERY_BLOCK],
-                p_vectors,
-                p_mask,
-            )
-            scores[q0 : q0 + _QUERY_BLOCK, rows] = block
+        for q_rows, q_vectors, q_mask in q_blocks:
+            block = _maxsim(q_vectors, q_mask, p_vectors, p_mask)
+            scores[torch.tensor(q_rows).unsqueeze(1), torch.tensor(rows)] = block
     if exclude_self:
         where = {docid: i for i, docid in enumerate(passages.ids)}
         for qi, qid in enumerate(queries.ids):

@@ -33,7 +33,7 @@ StepCallback = Callable[[int], bool]
 
 @dataclass(frozen=True)
 class TrainSpec:
-    """Optimisation settings of one training stage (see ``config/config.yaml``)."""
+    """Optimisation settings of one training stage (see ``config/simulation.yaml``)."""
 
     steps: int
     lr: float

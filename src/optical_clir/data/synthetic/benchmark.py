@@ -42,7 +42,7 @@ TRAIN_QID_OFFSET = 2_000_000
 
 @dataclass(frozen=True)
 class BenchmarkSpec:
-    """Sizes of the generated benchmark (see ``config/config.yaml``)."""
+    """Sizes of the generated benchmark (see ``config/simulation.yaml``)."""
 
     world: WorldSpec
     passages: int = 5000

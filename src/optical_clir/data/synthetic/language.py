@@ -45,7 +45,7 @@ _ALL_VOWELS = "aeiouy"
 
 @dataclass(frozen=True)
 class LanguageSpec:
-    """Surface properties of one synthetic language (see ``config/config.yaml``)."""
+    """Surface properties of one synthetic language (see ``config/simulation.yaml``)."""
 
     name: str
     script: str = "latin"

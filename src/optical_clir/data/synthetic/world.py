@@ -31,7 +31,7 @@ _VOWELS = "aeiou"
 
 @dataclass(frozen=True)
 class WorldSpec:
-    """Size and difficulty knobs of the English pivot (see ``config/config.yaml``)."""
+    """Size and difficulty knobs of the English pivot (``config/simulation.yaml``)."""
 
     topics: int = 40
     concepts_per_topic: int = 60
