@@ -15,7 +15,9 @@ workflow wrote for ``config/realtext.yaml``::
         --variant "lower4:trainable=lower;lower_layers=4;layers=[4]"
 
 A variant is ``name:key=value;...`` over the config's ``distill`` section
-(values parsed as YAML).
+(values parsed as YAML); ``new_pieces=N`` is the language's ``new_pieces``
+(words of the bitext added to the student's vocabulary). ``--precision``
+(default: the config's) is that of distillation and of the two-tower encoding.
 
 ``--family late_interaction`` measures the two-tower students instead
 (``distill.late_interaction`` applies): each ranks the whole collection in
@@ -48,7 +50,7 @@ import pandas as pd
 import torch
 import yaml
 
-from optical_clir.config import validate_config
+from optical_clir.config import resolve_extends, validate_config
 from optical_clir.distill import distill
 from optical_clir.evaluate.analysis import holm, randomization_test
 from optical_clir.evaluate.metrics import evaluate_run
@@ -91,8 +93,11 @@ class TwoTowerScorer:
     ``model_dir``, English by the seed's teacher (its English passage vectors
     encoded once)."""
 
-    def __init__(self, config: dict, resources: Path, work: Path, teacher: Path):
+    def __init__(
+        self, config: dict, resources: Path, work: Path, teacher: Path, precision: str
+    ):
         self.config, self.resources, self.work = config, resources, work
+        self.precision = precision
         self.teacher = teacher
         self.english = None
 
@@ -100,7 +105,7 @@ class TwoTowerScorer:
         spec = self.config["rerank"]
         collection = read_collection(self.resources / lang / "collection.tsv")
         return Towers.load(model_dir).encode_passages(
-            collection, spec["max_length"], spec["batch_size"], CPU
+            collection, spec["max_length"], spec["batch_size"], CPU, self.precision
         )
 
     def __call__(self, model_dir: Path, key: str) -> dict:
@@ -115,7 +120,7 @@ class TwoTowerScorer:
                 self.english = self._encode(self.teacher, "en")
             query_model, passages = model_dir, self.english
         query_vectors = Towers.load(query_model).encode_queries(
-            queries, spec["max_length"], spec["batch_size"], CPU
+            queries, spec["max_length"], spec["batch_size"], CPU, self.precision
         )
         exclude = self.config["bible"]["task"] == "crossref"
         run = search(query_vectors, passages, spec["depth"], exclude_self=exclude)
@@ -180,7 +185,7 @@ def run_variants(args, config: dict) -> dict:
                 family=args.family,
             )
             print(f"teacher seed {seed}: {time.perf_counter() - began:.0f} s")
-        two_towers = TwoTowerScorer(config, resources, work, teacher)
+        two_towers = TwoTowerScorer(config, resources, work, teacher, args.precision)
         for lang in [] if late else ["en"]:
             if f"s{seed}/en/teacher" not in results:
                 results[f"s{seed}/en/teacher"] = score(teacher, lang)
@@ -190,6 +195,8 @@ def run_variants(args, config: dict) -> dict:
                 results[f"s{seed}/{lang}/zeroshot"] = score(teacher, lang)
                 save()
         for name, changes in args.variants:
+            changes = dict(changes)
+            new_pieces = int(changes.pop("new_pieces", 0))
             params = DistillSpec.from_config({**section, **changes})
             for lang in args.langs:
                 if late and all(
@@ -209,6 +216,8 @@ def run_variants(args, config: dict) -> dict:
                     work / f"ck-{name}-{lang}-s{seed}",
                     seed,
                     CPU,
+                    precision=args.precision,
+                    new_pieces=new_pieces,
                     bitext_pairs=next(
                         x["bitext_pairs"]
                         for x in config["languages"]
@@ -291,6 +300,12 @@ def main() -> None:
     parser.add_argument("--settings", nargs="+", default=["en2x", "x2en"])
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument(
+        "--precision",
+        choices=["auto", "fp32", "bf16", "fp16"],
+        default=None,
+        help="of distillation and encoding (default: the config's precision)",
+    )
+    parser.add_argument(
         "--work", type=Path, default=ROOT / "benchmarks" / "optical_variants"
     )
     parser.add_argument(
@@ -299,8 +314,11 @@ def main() -> None:
     parser.add_argument("--report", action="store_true", help="only print the report")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    config = yaml.safe_load(args.config.read_text())
+    config = resolve_extends(
+        yaml.safe_load(args.config.read_text()), ROOT, str(args.config)
+    )
     validate_config(config, ROOT / "workflow/schemas/config.schema.yaml")
+    args.precision = args.precision or config["precision"]
     args.langs = args.langs or [x["name"] for x in config["languages"]]
     args.variants = [parse_variant(v) for v in args.variant]
     results = (

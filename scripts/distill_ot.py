@@ -10,6 +10,7 @@ with script_logging(snakemake.log[0]):
         bitext=snakemake.input.bitext,
         distill=snakemake.params.distill,
         bitext_pairs=snakemake.params.bitext_pairs,
+        new_pieces=snakemake.params.new_pieces,
         out=snakemake.output.model,
         job=training_job(snakemake),
     )

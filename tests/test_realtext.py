@@ -417,6 +417,43 @@ def test_english_tower_stays_the_teachers_bit_for_bit(realtext_run):
     assert methods.towers("optical", "en2x") == ("optical", "optical")
 
 
+@pytest.mark.slow
+def test_chichewa_students_read_their_new_pieces(realtext_run):
+    """ny asks for 20 new pieces (tests/config/realtext_tiny.yaml): both of its
+    students have them, in their saved tokenizer and embedding matrix; the
+    teacher and de's students keep the pruned vocabulary."""
+    import json
+
+    from safetensors.torch import load_file
+    from transformers import AutoTokenizer
+
+    models = realtext_run / "results" / "bible-tiny" / "models" / "seed7"
+    teacher = AutoTokenizer.from_pretrained(models / "teacher_li")
+
+    def embedding_rows(model: str) -> int:
+        weights = load_file(models / model / "model.safetensors")
+        return next(
+            v.shape[0]
+            for k, v in weights.items()
+            if k.endswith("word_embeddings.weight")
+        )
+
+    assert len(teacher) == embedding_rows("teacher_li") == embedding_rows("teacher")
+    for student in ("optical", "optical_li"):
+        stats = json.loads((models / f"{student}-ny.stats.json").read_text())
+        added = stats["new_pieces"]
+        assert 0 < added <= 20 and stats["new_pieces_asked"] == 20
+        assert stats["pieces_per_word_after"] < stats["pieces_per_word_before"]
+        tokenizer = AutoTokenizer.from_pretrained(models / f"{student}-ny")
+        assert (
+            len(tokenizer)
+            == len(AutoTokenizer.from_pretrained(models / "teacher")) + added
+        )
+        assert embedding_rows(f"{student}-ny") == len(tokenizer)
+        de = json.loads((models / f"{student}-de.stats.json").read_text())
+        assert "new_pieces" not in de
+
+
 def torch_equal(a, b) -> bool:
     import torch
 

@@ -65,22 +65,34 @@ class OpticalLoss:
     teacher, student:
         Cross-encoders with the same architecture; ``teacher`` is frozen.
     tokenizer:
-        Their shared tokenizer.
+        The teacher's tokenizer (the student's too, unless ``student_tokenizer``).
     params:
         The ``distill`` settings (``layers``, ``reg``, ``marginals``,
         ``grad_mode``, ``max_iter``, ``tol``, ``max_length``, ``english_anchor``).
     idf:
         Per-token IDF (shape: (vocab_size,)) when ``marginals == 'idf'``.
+    student_tokenizer:
+        The student's own tokenizer, when it has new pieces
+        (:mod:`~optical_clir.models.new_pieces`); it cuts English as
+        ``tokenizer`` does.
     """
 
     def __init__(
-        self, teacher, student, tokenizer, params: DistillSpec, device, idf=None
+        self,
+        teacher,
+        student,
+        tokenizer,
+        params: DistillSpec,
+        device,
+        idf=None,
+        student_tokenizer=None,
     ):
         self.teacher = teacher.eval().to(device)
         for p in self.teacher.parameters():
             p.requires_grad_(False)
         self.student = student.to(device)
         self.tokenizer = tokenizer
+        self.student_tokenizer = student_tokenizer or tokenizer
         self.params = params
         self.device = device
         self.idf = idf.to(device) if idf is not None else None
@@ -105,9 +117,11 @@ class OpticalLoss:
 
     def encode(self, model, texts: Sequence[str]):
         """Hidden states (up to the highest aligned layer) and OT marginals of
-        ``texts`` read by ``model``: a tuple of (batch, length, hidden) tensors,
-        and weights of shape (batch, length) summing to 1 over real tokens."""
-        enc = self.tokenizer(
+        ``texts`` read by ``model`` (with its own tokenizer): a tuple of
+        (batch, length, hidden) tensors, and weights of shape (batch, length)
+        summing to 1 over real tokens."""
+        tokenizer = self.tokenizer if model is self.teacher else self.student_tokenizer
+        enc = tokenizer(
             list(texts),
             truncation=True,
             max_length=self.params.max_length,
@@ -321,17 +335,31 @@ def distill(
     device: torch.device,
     precision: str = "auto",
     bitext_pairs: int | None = None,
+    new_pieces: int = 0,
 ) -> dict[str, float]:
     """Distil the teacher into a student for one language; save it to ``out``.
 
     ``bitext_pairs`` caps the bitext (a seeded sample); ``params.heldout_pairs``
-    of it are held out to watch for collapse (:class:`CollapseGuard`).
+    of it are held out to watch for collapse (:class:`CollapseGuard`);
+    ``new_pieces`` > 0 adds up to that many words of the training pairs' target
+    side to the student's vocabulary (:mod:`optical_clir.models.new_pieces`).
     """
     set_seed(seed)
     pairs = cap_pairs(read_bitext(bitext_path), bitext_pairs, seed, str(bitext_path))
     pairs, heldout = split_heldout(pairs, params.heldout_pairs, seed)
     teacher, tokenizer = load_ranker(teacher_dir)
     student, _ = load_ranker(teacher_dir)
+    student_tokenizer, vocabulary = tokenizer, {}
+    if new_pieces > 0:
+        from optical_clir.models.new_pieces import extend_student
+
+        student_tokenizer, vocabulary = extend_student(
+            student,
+            tokenizer,
+            [f for _, f in pairs],
+            [e for e, _ in pairs + heldout],
+            new_pieces,
+        )
     trainable = set_trainable(student, params)
     after_step = []
     if params.freeze_pivot_rows:
@@ -342,8 +370,12 @@ def distill(
         )
     idf = None
     if params.marginals == "idf":
-        idf = idf_table(tokenizer, [e for e, _ in pairs] + [f for _, f in pairs])
-    loss = OpticalLoss(teacher, student, tokenizer, params, device, idf)
+        idf = idf_table(
+            student_tokenizer, [e for e, _ in pairs] + [f for _, f in pairs]
+        )
+    loss = OpticalLoss(
+        teacher, student, tokenizer, params, device, idf, student_tokenizer
+    )
     logger.info(
         "OPTICAL: %d bitext pairs (+%d held out), layers %s, reg %g, %s marginals, "
         "%s gradients, training %s (%.2fM parameters)",
@@ -383,12 +415,13 @@ def distill(
         desc="optical",
         seed=seed,
         inputs=[teacher_dir, bitext_path],
-        settings={"bitext_pairs": bitext_pairs},
+        settings={"bitext_pairs": bitext_pairs, "new_pieces": new_pieces},
         callback=_after_steps(after_step, guard),
     )
     if guard is not None:
         stats.update(guard.summary())
-    save_ranker(student, tokenizer, out)
+    stats.update(vocabulary)
+    save_ranker(student, student_tokenizer, out)
     if math.isnan(stats["last_loss"]):
         logger.warning("no loss window completed; raise distill.steps")
     return stats

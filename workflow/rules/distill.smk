@@ -21,6 +21,7 @@ rule distill_ot:
         ),
         seed=lambda w: int(w.seed),
         bitext_pairs=lambda w: LANG_CONFIG[w.target]["bitext_pairs"],
+        new_pieces=lambda w: LANG_CONFIG[w.target]["new_pieces"],
         device=config["device"],
         precision=config["precision"],
         checkpoints=lambda w: model_checkpoints(

@@ -16,10 +16,12 @@ def distill_ot(
     distill: Mapping,
     bitext_pairs: int | None,
     out: str,
+    new_pieces: int = 0,
     job: TrainingJob,
 ) -> None:
     """Distil ``teacher`` on at most ``bitext_pairs`` pairs of the language's
-    bitext (all of them when None) into the student saved at ``out``."""
+    bitext (all of them when None) into the student saved at ``out``, with up
+    to ``new_pieces`` words of the bitext added to its vocabulary."""
     from optical_clir.distill import distill as run
 
     job.run(
@@ -29,4 +31,5 @@ def distill_ot(
         DistillSpec.from_config(distill),
         out,
         bitext_pairs=bitext_pairs,
+        new_pieces=new_pieces,
     )
