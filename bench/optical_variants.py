@@ -245,8 +245,14 @@ def run_variants(args, config: dict) -> dict:
     return results
 
 
-def report(results: dict, langs: list[str], permutations: int = 10000) -> pd.DataFrame:
-    """Mean over seeds per (variant, language), paired test against zero-shot."""
+def report(
+    results: dict,
+    langs: list[str],
+    permutations: int = 10000,
+    against: str = "zeroshot",
+) -> pd.DataFrame:
+    """Mean over seeds per (variant, language), paired test against ``against``
+    (zero-shot, or another variant)."""
     seeds = sorted({k.split("/")[0] for k in results})
     names = sorted(
         {k.split("/")[2] for k in results if k.count("/") == 2} - {"teacher"}
@@ -255,10 +261,12 @@ def report(results: dict, langs: list[str], permutations: int = 10000) -> pd.Dat
     for name in names:
         for lang in langs:
             keys = [f"{s}/{lang}/{name}" for s in seeds]
-            zs = [f"{s}/{lang}/zeroshot" for s in seeds]
+            zs = [f"{s}/{lang}/{against}" for s in seeds]
             if not all(k in results for k in keys + zs):
                 continue
-            qids = sorted(results[keys[0]])
+            # seeds run with different data seeds (``--config seed=K``) sample
+            # different queries: the test is on the queries common to all
+            qids = sorted(set.intersection(*(set(results[k]) for k in keys + zs)))
             x = np.array([[results[k][q] for q in qids] for k in keys]).mean(0)
             y = np.array([[results[k][q] for q in qids] for k in zs]).mean(0)
             rows.append(
@@ -266,7 +274,18 @@ def report(results: dict, langs: list[str], permutations: int = 10000) -> pd.Dat
                     "variant": name,
                     "lang": lang,
                     "seeds": len(seeds),
+                    "queries": len(qids),
                     "ndcg": x.mean(),
+                    "delta_per_seed": [
+                        round(
+                            float(
+                                np.mean(list(results[k].values()))
+                                - np.mean(list(results[z].values()))
+                            ),
+                            4,
+                        )
+                        for k, z in zip(keys, zs, strict=True)
+                    ],
                     "delta": (x - y).mean(),
                     "p": randomization_test(x, y, permutations, 0),
                     "per_seed": [
@@ -312,6 +331,11 @@ def main() -> None:
         "--out", type=Path, default=ROOT / "benchmarks" / "optical_variants.json"
     )
     parser.add_argument("--report", action="store_true", help="only print the report")
+    parser.add_argument(
+        "--against",
+        default="zeroshot",
+        help="what the report tests each variant against (zeroshot or a variant)",
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     config = resolve_extends(
@@ -329,7 +353,8 @@ def main() -> None:
     keys = (
         [f"{s}-{x}" for s in args.settings for x in args.langs] if late else args.langs
     )
-    print(report(results, keys).round(4).to_string(index=False))
+    frame = report(results, keys, against=args.against)
+    print(frame.round(4).to_string(index=False))
     seeds = sorted({k.split("/")[0] for k in results})
     for lang in keys if late else ["en", *args.langs]:
         method = "teacher" if lang == "en" else "zeroshot"

@@ -34,6 +34,8 @@ from dataclasses import dataclass
 
 import torch
 
+from optical_clir.models.prune import rebuilt_tokenizer
+
 logger = logging.getLogger(__name__)
 
 
@@ -137,37 +139,11 @@ def extend_tokenizer_json(serialised: str, pieces: Sequence[tuple[str, float]]) 
     return json.dumps(data, ensure_ascii=False)
 
 
-def _fast_tokenizer(tokenizer, serialised: str):
-    """``tokenizer``'s class and special tokens around a new backend."""
-    from tokenizers import Tokenizer
-    from transformers import PreTrainedTokenizerFast
-
-    specials = {
-        name: getattr(tokenizer, name)
-        for name in (
-            "bos_token",
-            "eos_token",
-            "unk_token",
-            "sep_token",
-            "pad_token",
-            "cls_token",
-            "mask_token",
-        )
-        if getattr(tokenizer, name, None) is not None
-    }
-    return PreTrainedTokenizerFast(
-        tokenizer_object=Tokenizer.from_str(serialised),
-        model_max_length=tokenizer.model_max_length,
-        model_input_names=list(tokenizer.model_input_names),
-        **specials,
-    )
-
-
 def extended_tokenizer(tokenizer, pieces: Sequence[Piece], total: int):
     """``tokenizer`` with ``pieces`` appended (score: log of count / ``total``)."""
     scores = [(p.text, math.log(p.count / total)) for p in pieces]
     serialised = extend_tokenizer_json(tokenizer.backend_tokenizer.to_str(), scores)
-    return _fast_tokenizer(tokenizer, serialised)
+    return rebuilt_tokenizer(tokenizer, serialised)
 
 
 def _ids(tokenizer, texts: Sequence[str]) -> list[list[int]]:

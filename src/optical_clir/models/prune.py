@@ -96,6 +96,33 @@ def prune_tokenizer_json(serialised: str, keep: Sequence[int]) -> str:
     return json.dumps(data, ensure_ascii=False)
 
 
+def rebuilt_tokenizer(tokenizer, serialised: str):
+    """A fast tokenizer with ``tokenizer``'s special tokens, maximum length and
+    input names around the backend ``serialised`` (a ``tokenizer.json``)."""
+    from tokenizers import Tokenizer
+    from transformers import PreTrainedTokenizerFast
+
+    specials = {
+        name: getattr(tokenizer, name)
+        for name in (
+            "bos_token",
+            "eos_token",
+            "unk_token",
+            "sep_token",
+            "pad_token",
+            "cls_token",
+            "mask_token",
+        )
+        if getattr(tokenizer, name, None) is not None
+    }
+    return PreTrainedTokenizerFast(
+        tokenizer_object=Tokenizer.from_str(serialised),
+        model_max_length=tokenizer.model_max_length,
+        model_input_names=list(tokenizer.model_input_names),
+        **specials,
+    )
+
+
 def prune_encoder(
     source: str | Path, texts: Iterable[str], out: str | Path
 ) -> dict[str, int]:
@@ -107,8 +134,7 @@ def prune_encoder(
         ``pieces_before``, ``pieces_after``, ``embedding_rows_before``,
         ``parameters_before`` and ``parameters_after``.
     """
-    from tokenizers import Tokenizer
-    from transformers import AutoModel, AutoTokenizer, PreTrainedTokenizerFast
+    from transformers import AutoModel, AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(source, trust_remote_code=False)
     if not getattr(tokenizer, "is_fast", False):
@@ -126,27 +152,8 @@ def prune_encoder(
         if i not in keep_set and i < len(tokenizer)
     ]
     keep.sort()
-    backend = Tokenizer.from_str(
-        prune_tokenizer_json(tokenizer.backend_tokenizer.to_str(), keep)
-    )
-    specials = {
-        name: getattr(tokenizer, name)
-        for name in (
-            "bos_token",
-            "eos_token",
-            "unk_token",
-            "sep_token",
-            "pad_token",
-            "cls_token",
-            "mask_token",
-        )
-        if getattr(tokenizer, name, None) is not None
-    }
-    pruned_tokenizer = PreTrainedTokenizerFast(
-        tokenizer_object=backend,
-        model_max_length=tokenizer.model_max_length,
-        model_input_names=list(tokenizer.model_input_names),
-        **specials,
+    pruned_tokenizer = rebuilt_tokenizer(
+        tokenizer, prune_tokenizer_json(tokenizer.backend_tokenizer.to_str(), keep)
     )
     before = sum(p.numel() for p in model.parameters())
     rows = model.get_input_embeddings().weight.shape[0]
