@@ -104,8 +104,9 @@ def test_gradients_reach_a_repeated_text_from_each_of_its_pairs():
             model.encode(p[i : i + 1], ones[:1]),
             ones[:1],
         ).sum().backward()
+    # Equal up to float32 summation order (gradients here reach ~10).
     assert torch.allclose(
-        deduped, model.bert.embeddings.word_embeddings.weight.grad, atol=1e-6
+        deduped, model.bert.embeddings.word_embeddings.weight.grad, rtol=1e-5, atol=1e-5
     )
 
 
