@@ -16,7 +16,10 @@ workflow wrote for ``config/realtext.yaml``::
 
 A variant is ``name:key=value;...`` over the config's ``distill`` section
 (values parsed as YAML); ``new_pieces=N`` is the language's ``new_pieces``
-(words of the bitext added to the student's vocabulary). ``--precision``
+(words of the bitext added to the student's vocabulary); ``bitext_pairs=N``
+draws the language's bitext afresh with N verse pairs of ``bible.bitext_books``
+(all of them when N exceeds their count; the workflow's file holds only the
+configured number). ``--precision``
 (default: the config's) is that of distillation and of the two-tower encoding.
 
 ``--family late_interaction`` measures the two-tower students instead
@@ -51,10 +54,17 @@ import torch
 import yaml
 
 from optical_clir.config import resolve_extends, validate_config
+from optical_clir.data import bible
 from optical_clir.distill import distill
 from optical_clir.evaluate.analysis import holm, randomization_test
 from optical_clir.evaluate.metrics import evaluate_run
-from optical_clir.formats import read_collection, read_queries, read_run, write_run
+from optical_clir.formats import (
+    read_collection,
+    read_queries,
+    read_run,
+    write_pairs,
+    write_run,
+)
 from optical_clir.models.cross_encoder import train_teacher
 from optical_clir.models.token_index import search
 from optical_clir.models.towers import Towers
@@ -130,6 +140,17 @@ class TwoTowerScorer:
         )
 
 
+def bible_bitext(config: dict, lang: str, pairs: int, work: Path) -> Path:
+    """The language's bitext drawn afresh with ``pairs`` verse pairs (the data
+    seed's sample, as the workflow draws it), written once under ``work``."""
+    path = work / f"bitext-{lang}-{pairs}-seed{config['seed']}.tsv"
+    if not path.exists():
+        params = config["bible"]
+        code = bible.translation_of(lang, params)
+        write_pairs(path, bible.parallel_verses(params, code, pairs, config["seed"]))
+    return path
+
+
 def run_variants(args, config: dict) -> dict:
     dataset = config["dataset"]
     resources = args.root / "resources" / dataset
@@ -197,6 +218,7 @@ def run_variants(args, config: dict) -> dict:
         for name, changes in args.variants:
             changes = dict(changes)
             new_pieces = int(changes.pop("new_pieces", 0))
+            bitext_pairs = changes.pop("bitext_pairs", None)
             params = DistillSpec.from_config({**section, **changes})
             for lang in args.langs:
                 if late and all(
@@ -208,9 +230,12 @@ def run_variants(args, config: dict) -> dict:
                     continue
                 began = time.perf_counter()
                 student = work / f"{name}-{lang}-s{seed}"
+                bitext = resources / lang / "bitext.tsv"
+                if bitext_pairs is not None:
+                    bitext = bible_bitext(config, lang, int(bitext_pairs), work)
                 stats = distill(
                     teacher,
-                    resources / lang / "bitext.tsv",
+                    bitext,
                     params,
                     student,
                     work / f"ck-{name}-{lang}-s{seed}",
@@ -218,7 +243,8 @@ def run_variants(args, config: dict) -> dict:
                     CPU,
                     precision=args.precision,
                     new_pieces=new_pieces,
-                    bitext_pairs=next(
+                    bitext_pairs=bitext_pairs
+                    or next(
                         x["bitext_pairs"]
                         for x in config["languages"]
                         if x["name"] == lang
