@@ -41,18 +41,16 @@ def banner(config: Mapping) -> list[str]:
         f"{lang['name']} ({lang['resource']})" for lang in config["languages"]
     )
     lines = [
-        TIERS.get(source, f"source: {source}"),
+        TIERS[source],
         f"  dataset {config['dataset']}; settings {', '.join(config['settings'])}",
         f"  languages {languages}",
     ]
     if source == "bible":
-        task = config.get("bible", {}).get("task", "crossref")
-        lines.append(f"  task {task}: {BIBLE_TASKS.get(task, task)}")
-    encoder = (config.get("model") or {}).get("encoder")
+        task = config["bible"]["task"]
+        lines.append(f"  task {task}: {BIBLE_TASKS[task]}")
+    encoder = config["model"]["encoder"]
     if encoder:
         lines.append(f"  encoder {encoder}")
-    rankers = config.get("rankers")
-    if rankers:
-        lines.append(f"  rankers {', '.join(rankers)}")
+    lines.append(f"  rankers {', '.join(config['rankers'])}")
     rule = "=" * max(len(line) for line in lines)
     return [rule, *lines, rule]
