@@ -219,6 +219,7 @@ def run_variants(args, config: dict) -> dict:
             changes = dict(changes)
             new_pieces = int(changes.pop("new_pieces", 0))
             bitext_pairs = changes.pop("bitext_pairs", None)
+            bitext_pairs = None if bitext_pairs is None else int(bitext_pairs)
             params = DistillSpec.from_config({**section, **changes})
             for lang in args.langs:
                 if late and all(
@@ -232,7 +233,7 @@ def run_variants(args, config: dict) -> dict:
                 student = work / f"{name}-{lang}-s{seed}"
                 bitext = resources / lang / "bitext.tsv"
                 if bitext_pairs is not None:
-                    bitext = bible_bitext(config, lang, int(bitext_pairs), work)
+                    bitext = bible_bitext(config, lang, bitext_pairs, work)
                 stats = distill(
                     teacher,
                     bitext,
