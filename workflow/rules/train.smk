@@ -40,7 +40,9 @@ if config["model"]["encoder"] is None:
             device=config["device"],
             precision=config["precision"],
             checkpoints=lambda w: checkpoint_dir("encoder", w.seed, config["model"]),
-        threads: 2
+        # one thread: on two, the MLM steps differed at float32 rounding in about
+        # one run of five (docs/simulation.md#reproducibility)
+        threads: 1
         resources:
             **job_resources("pretrain_encoder", data=["corpora"]),
             cpus_per_gpu=4,
