@@ -509,8 +509,10 @@ def test_dry_run_of_the_realtext_config_lists_every_job(tmp_path):
     settings = 2  # en2x and x2en
     assert counts["retrieve_bm25"] == str(settings)
     assert counts["copy_pivot_candidates"] == str(targets * settings)
-    # one student per family and language
+    # one student per family and language; each family's teacher reads the
+    # English side of the bitext once (distill.share_teacher_states)
     assert counts["distill_ot"] == str(2 * targets)
+    assert counts["encode_teacher_bitext"] == "2"
     # cross-encoder: zeroshot and optical per target, teacher_en once per
     # setting (the targets copy the pivot's run)
     assert counts["rerank"] == str((2 * targets + 1) * settings)

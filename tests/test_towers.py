@@ -330,3 +330,55 @@ def test_output_target_aligns_the_vectors_maxsim_scores(li_dir, tmp_path):
     cross, _ = load_ranker(tmp_path / "ce")
     with pytest.raises(ValueError, match="late-interaction"):
         OpticalLoss(cross, cross, tokenizer, spec, CPU)
+
+
+def test_shared_teacher_states_give_the_loss_of_states_computed_at_each_step(
+    li_dir, tmp_path
+):
+    """distill.share_teacher_states: the teacher reads each English sentence
+    once (encode_bitext_states, from two bitext files that share it); the loss,
+    the contrastive costs and the collapse guard's pair costs from those states
+    equal the ones from states computed in the step's batch (fp32), and a file
+    without a sentence, or made with other settings, is refused by name."""
+    from optical_clir.distill import OpticalLoss, encode_bitext_states
+    from optical_clir.errors import InputError
+    from optical_clir.teacher_states import TeacherStates
+
+    english = [_sentence(i) for i in range(12)]
+    for name, rows in (("de", range(12)), ("ny", range(4, 12))):
+        (tmp_path / f"{name}.tsv").write_text(
+            "".join(f"{english[i]}\t{_foreign(english[i])}\n" for i in rows)
+        )
+    spec = DistillSpec.from_config(
+        {"layers": [1, -1], "max_length": 24, "batch_size": 5, "contrastive": 0.5}
+    )
+    path = tmp_path / "states.safetensors"
+    encode_bitext_states(
+        li_dir,
+        [tmp_path / "de.tsv", tmp_path / "ny.tsv"],
+        [None, None],
+        spec,
+        path,
+        7,
+        CPU,
+    )
+    shared = TeacherStates.load(path)
+    assert shared.texts == list(dict.fromkeys(english))  # the shared sentences once
+    teacher, tokenizer = Towers.load(li_dir).query
+    student, _ = Towers.load(li_dir).query
+    loss = OpticalLoss(teacher, student, tokenizer, spec, CPU)
+    batch = english[7:12] + english[:2]
+    foreign = [_foreign(e) for e in batch]
+    with torch.no_grad():
+        computed = float(loss(batch, foreign))
+        pair_costs = loss.pair_costs(batch, foreign)
+        shared.require(batch, loss.states_settings("auto"), path)
+        loss.teacher_states = shared
+        assert float(loss(batch, foreign)) == pytest.approx(computed, abs=1e-5)
+        assert torch.allclose(loss.pair_costs(batch, foreign), pair_costs, atol=1e-5)
+    with pytest.raises(InputError, match="states.safetensors.*1 English bitext texts"):
+        shared.require(
+            batch + ["not in the bitext"], loss.states_settings("auto"), path
+        )
+    with pytest.raises(InputError, match="states.safetensors.*made with"):
+        shared.require(batch, loss.states_settings("bf16"), path)

@@ -63,7 +63,8 @@ class OpticalLoss:
     Parameters
     ----------
     teacher, student:
-        Cross-encoders with the same architecture; ``teacher`` is frozen.
+        Rankers with the same architecture; ``teacher`` is frozen. ``student``
+        None: only the teacher's states are computed (:meth:`teacher_batch`).
     tokenizer:
         The teacher's tokenizer (the student's too, unless ``student_tokenizer``).
     params:
@@ -90,11 +91,13 @@ class OpticalLoss:
         self.teacher = teacher.eval().to(device)
         for p in self.teacher.parameters():
             p.requires_grad_(False)
-        self.student = student.to(device)
+        self.student = student.to(device) if student is not None else None
         self.tokenizer = tokenizer
         self.student_tokenizer = student_tokenizer or tokenizer
         self.params = params
         self.device = device
+        #: the teacher's states of the English side computed once, or None
+        self.teacher_states = None
         self.idf = idf.to(device) if idf is not None else None
         self.output = params.target == "output"
         if self.output:
@@ -115,11 +118,10 @@ class OpticalLoss:
         # (one layer at least: transformers collects hidden states per layer)
         self.depth = max(1, max(self.layers))
 
-    def encode(self, model, texts: Sequence[str]):
-        """Hidden states (up to the highest aligned layer) and OT marginals of
-        ``texts`` read by ``model`` (with its own tokenizer): a tuple of
-        (batch, length, hidden) tensors, and weights of shape (batch, length)
-        summing to 1 over real tokens."""
+    def _tokenize(self, model, texts: Sequence[str]):
+        """``texts`` cut by ``model``'s tokenizer: the encoding (``input_ids``,
+        ``attention_mask``, each (batch, length)) and the mask of shape (batch,
+        length) of the tokens that carry transport mass (real, not special)."""
         tokenizer = self.tokenizer if model is self.teacher else self.student_tokenizer
         enc = tokenizer(
             list(texts),
@@ -130,32 +132,77 @@ class OpticalLoss:
             return_special_tokens_mask=True,
         ).to(self.device)
         special = enc.pop("special_tokens_mask")
-        mask = enc["attention_mask"].bool() & ~special.bool()
+        return enc, enc["attention_mask"].bool() & ~special.bool()
+
+    def encode(self, model, texts: Sequence[str]):
+        """Hidden states (up to the highest aligned layer) and OT marginals of
+        ``texts`` read by ``model`` (with its own tokenizer): a tuple of
+        (batch, length, hidden) tensors, and weights of shape (batch, length)
+        summing to 1 over real tokens."""
+        enc, mask = self._tokenize(model, texts)
         return self.encode_batch(model, enc, mask)
 
     def encode_batch(self, model, enc, mask: torch.Tensor):
         """:meth:`encode` from token ids: ``enc`` holds ``input_ids`` and
         ``attention_mask`` (batch, length); ``mask`` (batch, length) marks the
         tokens that carry transport mass."""
+        return self._states(model, enc), self._marginals(mask, enc["input_ids"])
+
+    def _states(self, model, enc) -> tuple[torch.Tensor, ...]:
+        """``model``'s states of the encoded batch: the hidden states up to the
+        highest aligned layer, or (``target: output``) its token vectors; each
+        (batch, length, hidden)."""
         if self.output:
-            states = (model.encode(enc["input_ids"], enc["attention_mask"]),)
-        else:
-            with first_layers(model, self.depth):
-                states = model.base_model(
-                    **enc, output_hidden_states=True
-                ).hidden_states
+            return (model.encode(enc["input_ids"], enc["attention_mask"]),)
+        with first_layers(model, self.depth):
+            return model.base_model(**enc, output_hidden_states=True).hidden_states
+
+    def _marginals(self, mask: torch.Tensor, input_ids: torch.Tensor) -> torch.Tensor:
+        """OT weights of shape (batch, length) over the tokens of ``mask``."""
         if self.idf is not None:
-            weights = weighted_marginals(mask, self.idf[enc["input_ids"]])
+            return weighted_marginals(mask, self.idf[input_ids])
+        return uniform_marginals(mask)
+
+    def teacher_batch(self, english: Sequence[str]):
+        """The frozen teacher's states of ``english`` at the aligned layers.
+
+        Returns
+        -------
+        tuple
+            Layer -> states of shape (batch, length, hidden); input ids and the
+            mass mask, each of shape (batch, length).
+        """
+        enc, mask = self._tokenize(self.teacher, english)
+        with torch.no_grad():
+            states = self._states(self.teacher, enc)
+        return {layer: states[layer] for layer in self.layers}, enc["input_ids"], mask
+
+    def teacher_encode(self, english: Sequence[str]):
+        """:meth:`encode` of ``english`` by the teacher: from the states computed
+        once (:attr:`teacher_states`, :mod:`optical_clir.teacher_states`) when
+        set, else now. States indexed by aligned layer, and OT weights of
+        shape (batch, length)."""
+        if self.teacher_states is not None:
+            states, ids, mask = self.teacher_states.batch(english, self.device)
         else:
-            weights = uniform_marginals(mask)
-        return states, weights
+            states, ids, mask = self.teacher_batch(english)
+        return states, self._marginals(mask, ids)
+
+    def states_settings(self, precision: str) -> dict:
+        """What the teacher's states depend on besides the teacher and the text
+        (stored with shared states: :class:`~.teacher_states.TeacherStates`)."""
+        return {
+            "max_length": self.params.max_length,
+            "layers": list(self.layers),
+            "target": self.params.target,
+            "precision": precision,
+        }
 
     def __call__(self, english: Sequence[str], foreign: Sequence[str]) -> torch.Tensor:
         """Mean over layers and pairs of ``<T, C>``, plus the English anchor when
         ``params.english_anchor`` > 0 and the in-batch contrastive term when
         ``params.contrastive`` > 0. Shape: () scalar."""
-        with torch.no_grad():
-            teacher = self.encode(self.teacher, english)
+        teacher = self.teacher_encode(english)
         student = self.encode(self.student, foreign)
         if self.params.contrastive > 0:
             costs = self.batch_costs(teacher, student)  # (batch, batch)
@@ -215,8 +262,7 @@ class OpticalLoss:
         self, english: Sequence[str], foreign: Sequence[str]
     ) -> torch.Tensor:
         """``<T, C>`` of each pair, averaged over layers. Shape: (n_pairs,)."""
-        with torch.no_grad():
-            teacher = self.encode(self.teacher, english)
+        teacher = self.teacher_encode(english)
         return self.transport(teacher, self.encode(self.student, foreign))
 
     def transport(self, teacher, student) -> torch.Tensor:
@@ -336,16 +382,20 @@ def distill(
     precision: str = "auto",
     bitext_pairs: int | None = None,
     new_pieces: int = 0,
+    teacher_states: str | Path | None = None,
 ) -> dict[str, float]:
     """Distil the teacher into a student for one language; save it to ``out``.
 
     ``bitext_pairs`` caps the bitext (a seeded sample); ``params.heldout_pairs``
     of it are held out to watch for collapse (:class:`CollapseGuard`);
     ``new_pieces`` > 0 adds up to that many words of the training pairs' target
-    side to the student's vocabulary (:mod:`optical_clir.models.new_pieces`).
+    side to the student's vocabulary (:mod:`optical_clir.models.new_pieces`);
+    ``teacher_states`` is a file of the teacher's states of the English side,
+    computed once (:func:`encode_bitext_states`), else they are computed at
+    every step.
     """
     set_seed(seed)
-    pairs = cap_pairs(read_bitext(bitext_path), bitext_pairs, seed, str(bitext_path))
+    pairs = distilled_pairs(bitext_path, bitext_pairs, seed)
     pairs, heldout = split_heldout(pairs, params.heldout_pairs, seed)
     teacher, tokenizer = load_ranker(teacher_dir)
     student, _ = load_ranker(teacher_dir)
@@ -376,6 +426,16 @@ def distill(
     loss = OpticalLoss(
         teacher, student, tokenizer, params, device, idf, student_tokenizer
     )
+    if teacher_states is not None:
+        from optical_clir.teacher_states import TeacherStates
+
+        loss.teacher_states = TeacherStates.load(teacher_states)
+        loss.teacher_states.require(
+            [e for e, _ in pairs + heldout],
+            loss.states_settings(precision),
+            teacher_states,
+        )
+        logger.info("the teacher's states of the English side: %s", teacher_states)
     logger.info(
         "OPTICAL: %d bitext pairs (+%d held out), layers %s, reg %g, %s marginals, "
         "%s gradients, training %s (%.2fM parameters)",
@@ -414,7 +474,7 @@ def distill(
         precision=precision,
         desc="optical",
         seed=seed,
-        inputs=[teacher_dir, bitext_path],
+        inputs=[teacher_dir, bitext_path, *filter(None, [teacher_states])],
         settings={"bitext_pairs": bitext_pairs, "new_pieces": new_pieces},
         callback=_after_steps(after_step, guard),
     )
@@ -425,3 +485,49 @@ def distill(
     if math.isnan(stats["last_loss"]):
         logger.warning("no loss window completed; raise distill.steps")
     return stats
+
+
+def distilled_pairs(
+    bitext_path: str | Path, bitext_pairs: int | None, seed: int
+) -> list[tuple[str, str]]:
+    """The pairs :func:`distill` reads from ``bitext_path`` (training and held
+    out): the seeded sample of ``bitext_pairs``."""
+    return cap_pairs(read_bitext(bitext_path), bitext_pairs, seed, str(bitext_path))
+
+
+def encode_bitext_states(
+    teacher_dir: str | Path,
+    bitexts: Sequence[str | Path],
+    bitext_pairs: Sequence[int | None],
+    params: DistillSpec,
+    out: str | Path,
+    seed: int,
+    device: torch.device,
+    precision: str = "auto",
+) -> None:
+    """The teacher's states of the English side of every language's bitext,
+    each distinct sentence once, saved to ``out`` for :func:`distill`
+    (``teacher_states``). ``bitext_pairs`` caps each file as :func:`distill`
+    does, with the same ``seed``."""
+    from optical_clir.models.runtime import autocast, autocast_dtype
+    from optical_clir.teacher_states import encode_teacher_states
+
+    english = [
+        e
+        for path, budget in zip(bitexts, bitext_pairs, strict=True)
+        for e, _ in distilled_pairs(path, budget, seed)
+    ]
+    teacher, tokenizer = load_ranker(teacher_dir)
+    loss = OpticalLoss(teacher, None, tokenizer, params, device)
+    with autocast(device, autocast_dtype(device, precision)):
+        states = encode_teacher_states(
+            loss, english, params.batch_size, loss.states_settings(precision)
+        )
+    states.save(out)
+    logger.info(
+        "teacher states of %d English sentences (%d in %d bitext files), layers %s",
+        len(states.texts),
+        len(english),
+        len(bitexts),
+        loss.layers,
+    )

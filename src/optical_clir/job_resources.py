@@ -22,12 +22,13 @@ GPU_STAGES = (
     "pretrain_encoder",
     "train_teacher",
     "distill_ot",
+    "encode_teacher_bitext",
     "rerank",
     "encode_passages",
     "rank_full",
 )
 #: Stages that only run the model forward.
-FORWARD_STAGES = ("rerank", "encode_passages", "rank_full")
+FORWARD_STAGES = ("rerank", "encode_passages", "rank_full", "encode_teacher_bitext")
 #: Host memory of a Python process with torch and transformers imported: the
 #: demo's neural jobs peak at 465-1,522 MiB; CUDA's libraries add about 1 GiB.
 BASE_MB = {"cpu": 2000, "gpu": 3000}
@@ -117,6 +118,7 @@ def mem_mb(
             "rerank": 1,
             "encode_passages": 1,
             "rank_full": 1,
+            "encode_teacher_bitext": 1,
         }[stage]
         if kind == "gpu":
             copies = 2 if stage == "distill_ot" else 1

@@ -455,6 +455,15 @@ def language_raw_files(wildcards):
     return hub_files(mmarco.language_files(wildcards.target))
 
 
+def shared_teacher_states(wildcards):
+    """A student's teacher states of the English bitext, computed once
+    (distill.share_teacher_states), or nothing: computed at every step."""
+    if not config["distill"]["share_teacher_states"]:
+        return []
+    teacher = TEACHERS[FAMILY_OF_MODEL[wildcards.student]]
+    return [f"{MODELS}/seed{wildcards.seed}/{teacher}.bitext_states.safetensors"]
+
+
 def bitext_inputs(wildcards):
     """Inputs of a language's bitext: parallel mMARCO, or an external local TSV."""
     spec = LANG_CONFIG[wildcards.target].get("bitext")
@@ -600,6 +609,9 @@ def job_resources(stage, model=(), data=()):
             key = "collection" if stage == "encode_passages" else "queries"
             items = jobres.line_count(input[key])
             length = RERANK_SPEC.max_length
+        elif stage == "encode_teacher_bitext":
+            items = sum(jobres.line_count(p) for p in _inputs(input, ["bitexts"]))
+            length = DISTILL_SPEC.max_length
         else:
             spec, length = WORK[stage]
             items = jobres.training_items(spec)

@@ -26,3 +26,12 @@ def training_job(job: Any) -> TrainingJob:
         checkpoints=job.params.checkpoints,
         stats=job.output.stats,
     )
+
+
+def optional_input(job: Any, name: str) -> str | None:
+    """The one path of the Snakemake job's named input ``name`` (its input
+    function may return one path or none), or None."""
+    value = job.input.get(name)
+    if not value:
+        return None
+    return value if isinstance(value, str) else str(value[0])
