@@ -310,3 +310,4 @@ def test_the_banner_names_the_tier_task_and_languages():
     assert "task crossref: a verse finds the verses" in text
     assert "ny (low)" in text and "de (high)" in text
     assert "settings en2x, x2en" in text
+    assert "precision bf16_native: on this machine's CPU" in text

@@ -512,6 +512,32 @@ def test_the_cpu_runs_bf16_only_when_asked(precision, expected, ranker_dir):
     assert np.allclose(full, half, atol=0.05)
 
 
+def test_bf16_native_runs_bf16_only_on_a_cpu_with_bf16_instructions():
+    """`precision: bf16_native` (the default run's): bf16 autocast where this
+    CPU has AVX512-BF16 or AMX (as torch reports them), fp32 elsewhere; the
+    banner says which, and warns of `bf16` on a CPU without them."""
+    from optical_clir.banner import precision_lines
+    from optical_clir.models.runtime import (
+        autocast_dtype,
+        cpu_has_native_bf16,
+        precision_in_use,
+    )
+
+    cpu = torch.device("cpu")
+    native = bool(
+        torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()
+    )
+    assert cpu_has_native_bf16() == native
+    assert autocast_dtype(cpu, "bf16_native") == (torch.bfloat16 if native else None)
+    assert precision_in_use(cpu, "bf16_native") == ("bf16" if native else "fp32")
+    assert precision_in_use(cpu, "bf16") == "bf16"
+    (line,) = precision_lines("bf16_native", "auto")
+    assert line.endswith("bf16 autocast" if native else "fp32 (no bf16 instructions)")
+    warning = "\n".join(precision_lines("bf16", "auto"))
+    assert ("WARNING" in warning) != native
+    assert precision_lines("bf16", "cuda") == precision_lines("fp32", "auto") == []
+
+
 # --- the real-text tier's knobs and the checks users hit (issue: real encoder) ---
 
 

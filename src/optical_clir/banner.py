@@ -52,5 +52,27 @@ def banner(config: Mapping) -> list[str]:
     if encoder:
         lines.append(f"  encoder {encoder}")
     lines.append(f"  rankers {', '.join(config['rankers'])}")
+    lines += precision_lines(config["precision"], config["device"])
     rule = "=" * max(len(line) for line in lines)
     return [rule, *lines, rule]
+
+
+def precision_lines(precision: str, device: str) -> list[str]:
+    """What bf16 autocast will be on this machine's CPU, for ``precision``
+    ``bf16`` or ``bf16_native`` on a run that may use the CPU (nothing else:
+    then the banner needs no torch)."""
+    if precision not in ("bf16", "bf16_native") or device == "cuda":
+        return []
+    from optical_clir.models.runtime import cpu_has_native_bf16
+
+    native = cpu_has_native_bf16()
+    if precision == "bf16_native":
+        runs = "bf16 autocast" if native else "fp32 (no bf16 instructions)"
+        return [f"  precision bf16_native: on this machine's CPU, {runs}"]
+    if native:
+        return ["  precision bf16: bf16 autocast (this CPU has bf16 instructions)"]
+    return [
+        "  WARNING: precision bf16 on a CPU without bf16 instructions (AVX512-BF16",
+        "  or AMX) is emulated, 8-20x slower than fp32:",
+        "  use --config precision=bf16_native (bf16 only where the CPU has them)",
+    ]

@@ -44,19 +44,46 @@ def set_threads(threads: int) -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
+def cpu_has_native_bf16() -> bool:
+    """Whether this CPU computes bf16 in hardware (AVX512-BF16 or AMX). Without
+    it, bf16 autocast is emulated: 8-20x slower than fp32 on an AVX2 EPYC
+    (docs/benchmarks.md)."""
+    return bool(
+        torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()
+    )
+
+
 def autocast_dtype(device: torch.device, precision: str = "auto") -> torch.dtype | None:
     """The autocast dtype: on GPU, bf16 (or fp16 where bf16 is unsupported)
-    for ``auto``; ``fp32`` disables autocast, ``bf16``/``fp16`` force one. On
-    the CPU, bf16 only when asked for (``precision: bf16``; fast where the CPU
-    has bf16 instructions, docs/benchmarks.md), else none: ``auto`` keeps fp32
-    there, so a CPU run gives the same numbers on any CPU."""
+    for ``auto`` and ``bf16_native``; ``fp32`` disables autocast,
+    ``bf16``/``fp16`` force one. On the CPU, ``bf16`` runs bf16 (fast only where
+    the CPU has bf16 instructions, docs/benchmarks.md), ``bf16_native`` runs bf16
+    where it has them (:func:`cpu_has_native_bf16`) and fp32 elsewhere, and
+    ``auto`` keeps fp32, so a CPU run gives the same numbers on any CPU."""
     if precision == "fp32":
         return None
     if device.type != "cuda":
+        if precision == "bf16_native":
+            native = cpu_has_native_bf16()
+            logger.info(
+                "precision bf16_native: %s",
+                "bf16 autocast"
+                if native
+                else "fp32, this CPU has no bf16 instructions",
+            )
+            return torch.bfloat16 if native else None
         return torch.bfloat16 if precision == "bf16" else None
-    if precision == "bf16" or (precision == "auto" and torch.cuda.is_bf16_supported()):
+    if precision == "bf16" or (
+        precision in ("auto", "bf16_native") and torch.cuda.is_bf16_supported()
+    ):
         return torch.bfloat16
     return torch.float16
+
+
+def precision_in_use(device: torch.device, precision: str) -> str:
+    """What ``precision`` runs as on ``device``: ``fp32``, ``bf16`` or ``fp16``."""
+    dtype = autocast_dtype(device, precision)
+    return {None: "fp32", torch.bfloat16: "bf16", torch.float16: "fp16"}[dtype]
 
 
 @contextlib.contextmanager
@@ -89,14 +116,16 @@ class TrainingJob:
         from optical_clir.atomic import write_text
 
         set_threads(self.threads)
+        device = pick_device(self.device)
         stats = train(
             *args,
             checkpoints=self.checkpoints,
             seed=self.seed,
-            device=pick_device(self.device),
+            device=device,
             precision=self.precision,
             **kwargs,
         )
+        stats = {**stats, "precision": precision_in_use(device, self.precision)}
         logger.info("training done: %s", dict(stats))
         if self.stats:
             write_text(self.stats, json.dumps(dict(stats), indent=2) + "\n")
