@@ -32,7 +32,7 @@ from optical_clir.models.freezing import (
     train_only_lower,
     transformer_layers,
 )
-from optical_clir.models.runtime import set_seed
+from optical_clir.models.runtime import precision_in_use, set_seed
 from optical_clir.models.trainer import train_stage
 from optical_clir.ot import cosine_cost, ot_loss, uniform_marginals, weighted_marginals
 from optical_clir.specs import DistillSpec
@@ -195,7 +195,7 @@ class OpticalLoss:
             "max_length": self.params.max_length,
             "layers": list(self.layers),
             "target": self.params.target,
-            "precision": precision,
+            "precision": precision_in_use(self.device, precision),
         }
 
     def __call__(self, english: Sequence[str], foreign: Sequence[str]) -> torch.Tensor:
