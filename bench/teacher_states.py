@@ -55,10 +55,8 @@ def main() -> None:
         section["steps"] = args.steps
     spec = DistillSpec.from_config(section)
     langs = {path.parent.name: path for path in args.bitexts}
-    budgets = [
-        {e["name"]: e for e in config["languages"]}[lang]["bitext_pairs"]
-        for lang in langs
-    ]
+    entries = {entry["name"]: entry for entry in config["languages"]}
+    budgets = [entries[lang]["bitext_pairs"] for lang in langs]
     precision, seed = config["precision"], int(config["seed"])
     set_threads(args.threads)
     work = Path(tempfile.mkdtemp(prefix="teacher_states_"))

@@ -27,6 +27,7 @@ from tqdm import tqdm
 
 from optical_clir.atomic import atomic_open
 from optical_clir.errors import InputError
+from optical_clir.models.token_index import packed_index
 
 logger = logging.getLogger(__name__)
 
@@ -100,23 +101,15 @@ class TeacherStates:
             of shape (batch, length), 0 at padding; and the mass mask of shape
             (batch, length), True at tokens that carry transport mass.
         """
-        rows = [self.row[t] for t in texts]
-        lengths = self.lengths[rows]
-        width = int(lengths.max())
-        ids = torch.zeros(len(rows), width, dtype=torch.long)
-        mass = torch.zeros(len(rows), width, dtype=torch.bool)
-        index = torch.zeros(len(rows), width, dtype=torch.long)
-        real = torch.arange(width) < lengths[:, None]  # (batch, length)
-        for k, row in enumerate(rows):
-            start, end = int(self.offsets[row]), int(self.offsets[row + 1])
-            ids[k, : end - start] = self.input_ids[start:end]
-            mass[k, : end - start] = self.mass[start:end]
-            index[k, : end - start] = torch.arange(start, end)
-        states = {}
-        for layer, rows_of in self.states.items():
-            padded = rows_of[index] * real[..., None]  # (batch, length, hidden)
-            states[layer] = padded.to(device)
-        return states, ids.to(device), mass.to(device)
+        index, real = packed_index(
+            self.offsets, self.lengths, [self.row[t] for t in texts]
+        )
+        states = {
+            layer: torch.where(real[..., None], packed[index], 0.0).to(device)
+            for layer, packed in self.states.items()
+        }  # each (batch, length, hidden)
+        ids = torch.where(real, self.input_ids[index], 0)
+        return states, ids.to(device), (self.mass[index] & real).to(device)
 
     def save(self, path: str | Path) -> None:
         """One safetensors file (texts and settings in its metadata), atomically."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -44,13 +45,19 @@ def set_threads(threads: int) -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
+@functools.cache
 def cpu_has_native_bf16() -> bool:
-    """Whether this CPU computes bf16 in hardware (AVX512-BF16 or AMX). Without
-    it, bf16 autocast is emulated: 8-20x slower than fp32 on an AVX2 EPYC
-    (docs/benchmarks.md)."""
-    return bool(
+    """Whether this CPU computes bf16 in hardware (AVX512-BF16 or AMX), logged
+    once per process. Without it, bf16 autocast is emulated: 8-20x slower than
+    fp32 on an AVX2 EPYC (docs/benchmarks.md)."""
+    native = bool(
         torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()
     )
+    logger.info(
+        "this CPU %s bf16 instructions (AVX512-BF16 or AMX)",
+        "has" if native else "has no",
+    )
+    return native
 
 
 def autocast_dtype(device: torch.device, precision: str = "auto") -> torch.dtype | None:
@@ -64,14 +71,7 @@ def autocast_dtype(device: torch.device, precision: str = "auto") -> torch.dtype
         return None
     if device.type != "cuda":
         if precision == "bf16_native":
-            native = cpu_has_native_bf16()
-            logger.info(
-                "precision bf16_native: %s",
-                "bf16 autocast"
-                if native
-                else "fp32, this CPU has no bf16 instructions",
-            )
-            return torch.bfloat16 if native else None
+            return torch.bfloat16 if cpu_has_native_bf16() else None
         return torch.bfloat16 if precision == "bf16" else None
     if precision == "bf16" or (
         precision in ("auto", "bf16_native") and torch.cuda.is_bf16_supported()

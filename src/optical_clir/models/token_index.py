@@ -38,6 +38,26 @@ _BLOCK = 128
 _QUERY_BLOCK = 16
 
 
+def packed_index(
+    offsets: torch.Tensor, lengths: torch.Tensor, rows: Sequence[int]
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Where the tokens of texts ``rows`` lie in a packed tensor (text ``i``
+    owns rows ``offsets[i]:offsets[i + 1]``), padded to the longest.
+
+    Returns
+    -------
+    tuple of torch.Tensor
+        The packed row of each position, shape (len(rows), max_len), 0 at
+        padding; and the mask of shape (len(rows), max_len), True at real tokens.
+    """
+    rows = torch.as_tensor(list(rows), dtype=torch.long)
+    lengths = lengths[rows]
+    width = int(lengths.max()) if len(rows) else 0
+    mask = torch.arange(width) < lengths[:, None]
+    index = torch.where(mask, offsets[rows][:, None] + torch.arange(width), 0)
+    return index, mask
+
+
 @dataclass
 class TokenIndex:
     """Token vectors of texts, packed without padding.
@@ -79,16 +99,8 @@ class TokenIndex:
             Vectors of shape (len(rows), max_len, dim), float32, and a mask of
             shape (len(rows), max_len), True at real tokens.
         """
-        offsets = self.offsets
-        lengths = self.lengths[list(rows)]
-        width = int(lengths.max()) if len(rows) else 0
-        out = torch.zeros(len(rows), width, self.vectors.shape[1])
-        mask = torch.zeros(len(rows), width, dtype=torch.bool)
-        for k, row in enumerate(rows):
-            start, end = int(offsets[row]), int(offsets[row + 1])
-            out[k, : end - start] = self.vectors[start:end]
-            mask[k, : end - start] = True
-        return out, mask
+        index, mask = packed_index(self.offsets, self.lengths, rows)
+        return torch.where(mask[..., None], self.vectors[index], 0.0), mask
 
     def save(self, path: str | Path) -> None:
         """Write one safetensors file (the ids in its metadata), atomically; the
