@@ -5,12 +5,11 @@ from optical_clir.stages.rerank import rank_full
 
 with script_logging(snakemake.log[0]):
     rank_full(
-        queries=snakemake.input.queries,
-        model=snakemake.input.query_model,
-        vectors=snakemake.input.vectors,
+        query_vectors=snakemake.input.query_vectors,
+        query_section=snakemake.params.query_section,
+        passage_vectors=snakemake.input.passage_vectors,
+        passage_section=snakemake.params.passage_section,
         rerank=snakemake.params.rerank,
-        device=snakemake.params.device,
-        precision=snakemake.params.precision,
         threads=snakemake.threads,
         exclude_self=snakemake.params.exclude_self,
         run=snakemake.output.run,

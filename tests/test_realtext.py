@@ -382,17 +382,22 @@ def test_cross_reference_judgments_and_both_directions(realtext_run):
     logs = realtext_run / "logs" / "rank_full" / "bible-tiny"
     en2x = (logs / "en2x" / "de" / "optical_li.seed7.log").read_text()
     x2en = (logs / "x2en" / "de" / "optical_li.seed7.log").read_text()
+    tokens = "results/bible-tiny/tokens/seed7"
+    assert f"(collection of {tokens}/optical_li-de/de.safetensors)" in en2x
+    assert f"(queries_en of {tokens}/teacher_li/de.safetensors)" in en2x
+    assert f"(collection of {tokens}/teacher_li/en.safetensors)" in x2en
+    assert f"(queries of {tokens}/optical_li-de/de.safetensors)" in x2en
+    # ... and those vectors came from those models: one job per tower and
+    # language encodes every text that tower reads there
+    encoded = realtext_run / "logs" / "encode_tokens" / "bible-tiny" / "seed7"
     models = "results/bible-tiny/models/seed7"
-    assert "tokens/seed7/optical_li-de/de.safetensors" in en2x
-    assert (
-        f"queries of resources/bible-tiny/de/queries_en.tsv with {models}/teacher_li"
-        in en2x
-    )
-    assert "tokens/seed7/teacher_li/en.safetensors" in x2en
-    assert (
-        f"queries of resources/bible-tiny/de/queries.tsv with {models}/optical_li-de"
-        in x2en
-    )
+    teacher = (encoded / "teacher_li" / "de.log").read_text()
+    student = (encoded / "optical_li-de" / "de.log").read_text()
+    for name in ("collection", "queries", "queries_en"):
+        assert f"de/{name}.tsv with {models}/teacher_li\n" in teacher
+    for name in ("collection", "queries"):
+        assert f"de/{name}.tsv with {models}/optical_li-de\n" in student
+    assert "queries_en" not in student  # English queries are the teacher's
 
 
 @pytest.mark.slow
@@ -517,9 +522,9 @@ def test_dry_run_of_the_realtext_config_lists_every_job(tmp_path):
     # setting (the targets copy the pivot's run)
     assert counts["rerank"] == str((2 * targets + 1) * settings)
     assert counts["copy_pivot_run"] == str(2 * targets * settings)
-    # late interaction ranks the whole collection: every collection encoded once
-    # by the teacher, each target's once more by its student
-    assert counts["encode_passages"] == str(1 + 2 * targets)
+    # late interaction ranks the whole collection: every language's texts encoded
+    # once by the teacher, each target's once more by its student
+    assert counts["encode_tokens"] == str(1 + 2 * targets)
     assert counts["rank_full"] == str((2 * targets + 1) * settings)
 
 

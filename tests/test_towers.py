@@ -16,7 +16,12 @@ from optical_clir.distill import distill
 from optical_clir.models.cross_encoder import save_ranker
 from optical_clir.models.encoder import train_tokenizer
 from optical_clir.models.late_interaction import BertLateInteraction
-from optical_clir.models.token_index import TokenIndex, score_pairs, search
+from optical_clir.models.token_index import (
+    TokenIndex,
+    save_sections,
+    score_pairs,
+    search,
+)
 from optical_clir.models.towers import Towers
 from optical_clir.rerank import rerank
 from optical_clir.specs import DistillSpec, distill_section
@@ -215,6 +220,27 @@ def test_token_vectors_round_trip_through_safetensors(li_dir, tmp_path):
     assert torch.equal(again.lengths, index.lengths)
     assert torch.allclose(again.vectors, index.vectors, atol=2e-3)  # float16 on disk
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_a_towers_texts_share_one_file_by_section(li_dir, tmp_path):
+    """encode_tokens writes a tower's passages (float16) and queries (float32,
+    exact) of one language into one file; rank_full reads each by name."""
+    towers = Towers.load(li_dir)
+    passages = towers.encode_passages(PASSAGES, 32, 4, CPU)
+    queries = towers.encode_queries(QUERIES, 32, 4, CPU)
+    path = tmp_path / "de.safetensors"
+    save_sections(
+        path,
+        {"collection": (passages, torch.float16), "queries": (queries, torch.float32)},
+    )
+    again = TokenIndex.load(path, "queries")
+    assert again.ids == list(QUERIES) and torch.equal(again.vectors, queries.vectors)
+    again = TokenIndex.load(path, "collection")
+    assert again.ids == list(PASSAGES)
+    assert torch.equal(again.vectors, passages.vectors.half().float())
+    missing = r"no token vectors of 'queries_en'.*'queries'"
+    with pytest.raises(ValueError, match=missing):
+        TokenIndex.load(path, "queries_en")
 
 
 def test_rerank_with_two_towers_reads_each_side_with_its_model(li_dir, student_dir):

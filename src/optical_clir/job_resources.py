@@ -24,11 +24,10 @@ GPU_STAGES = (
     "distill_ot",
     "encode_teacher_bitext",
     "rerank",
-    "encode_passages",
-    "rank_full",
+    "encode_tokens",
 )
 #: Stages that only run the model forward.
-FORWARD_STAGES = ("rerank", "encode_passages", "rank_full", "encode_teacher_bitext")
+FORWARD_STAGES = ("rerank", "encode_tokens", "encode_teacher_bitext")
 #: Host memory of a Python process with torch and transformers imported: the
 #: demo's neural jobs peak at 465-1,522 MiB; CUDA's libraries add about 1 GiB.
 BASE_MB = {"cpu": 2000, "gpu": 3000}
@@ -116,8 +115,8 @@ def mem_mb(
             "train_teacher": 4,
             "distill_ot": 5,  # a frozen teacher and a trained student
             "rerank": 1,
-            "encode_passages": 1,
-            "rank_full": 1,
+            "encode_tokens": 1,
+            "rank_full": 0,  # token vectors only
             "encode_teacher_bitext": 1,
         }[stage]
         if kind == "gpu":
@@ -178,6 +177,27 @@ def runtime_min(
     else:
         rate = TFLOPS["cpu_core"] * max(threads, 1)
     compute = SAFETY * items * flops / (rate * 1e12) / 60
+    minutes = max(MIN_RUNTIME_MIN, OVERHEAD_MIN + compute)
+    return int(math.ceil(minutes)) * 2 ** (attempt - 1)
+
+
+def maxsim_runtime_min(
+    *, query_mb: float, passage_mb: float, threads: int, attempt: int = 1
+) -> int:
+    """Wall time (minutes) of a full ranking by MaxSim (rule ``rank_full``: no
+    model, every query token against every passage token), doubled on each retry.
+
+    The token counts are bounded from the token-vector files' sizes (2 bytes a
+    number, the smallest dtype they hold; both files may hold other sections too)
+    and vectors of at least 128 numbers: 2 x query tokens x passage tokens x
+    dimension FLOPs.
+    """
+    dim = 128
+    query_tokens = query_mb * 2**20 / 2 / dim
+    passage_tokens = passage_mb * 2**20 / 2 / dim
+    flops = 2 * query_tokens * passage_tokens * dim
+    rate = TFLOPS["cpu_core"] * max(threads, 1)
+    compute = SAFETY * flops / (rate * 1e12) / 60
     minutes = max(MIN_RUNTIME_MIN, OVERHEAD_MIN + compute)
     return int(math.ceil(minutes)) * 2 ** (attempt - 1)
 

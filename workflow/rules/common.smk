@@ -15,6 +15,7 @@ from optical_clir.data import ciral, mmarco, preflight  # noqa: E402
 from optical_clir import job_resources as jobres  # noqa: E402
 from optical_clir import specs  # noqa: E402
 from optical_clir import methods as registry  # noqa: E402
+from optical_clir.stages.rerank import text_section  # noqa: E402
 
 CONFIG_SOURCE = ", ".join(str(f) for f in workflow.configfiles) or "config"
 resolve_extends(config, Path(workflow.basedir).parent, source=CONFIG_SOURCE)
@@ -87,7 +88,8 @@ PIVOT_CANDIDATE_SETTINGS = [
 ]
 OWN_CANDIDATE_SETTINGS = [s for s in SETTINGS if s not in PIVOT_CANDIDATE_SETTINGS]
 # Late-interaction methods that rank the whole collection (rerank.full_ranking):
-# every passage encoded once per model (encode_passages), then MaxSim (rank_full).
+# every passage and query encoded once per model (encode_tokens), then MaxSim
+# (rank_full).
 FULL_RANKING = registry.names(
     [
         m
@@ -324,12 +326,16 @@ def checkpoint_dir(stage, seed, *sections):
     return f"results/{DATASET}/checkpoints/seed{seed}/{stage}-{digest}"
 
 
-def model_dir(neural, model, seed, lang):
-    """The folder of ``model`` (``teacher`` or ``optical``) of a method's family:
-    the family's teacher, or the language's student."""
+def model_name(neural, model, lang):
+    """The folder name of ``model`` (``teacher`` or ``optical``) of a method's
+    family: the family's teacher, or the language's student."""
     name = model + registry.SUFFIX[registry.REGISTRY[neural].family]
-    suffix = f"-{lang}" if model == "optical" else ""
-    return f"{MODELS}/seed{seed}/{name}{suffix}"
+    return f"{name}-{lang}" if model == "optical" else name
+
+
+def model_dir(neural, model, seed, lang):
+    """The folder of ``model_name`` under a model seed."""
+    return f"{MODELS}/seed{seed}/{model_name(neural, model, lang)}"
 
 
 def query_model(wildcards):
@@ -346,42 +352,110 @@ def passage_model(wildcards):
     return model_dir(wildcards.neural, model, wildcards.seed, wildcards.get("lang"))
 
 
-def rerank_queries(wildcards):
-    """Queries the reranker reads (the method's registry entry): the pivot's, the
+def queries_file(neural, setting, lang):
+    """Queries a neural method reads (its registry entry): the pivot's, the
     target's English ones, or per setting English (en2x) or the target's own."""
-    reads = registry.REGISTRY[wildcards.neural].queries
+    reads = registry.REGISTRY[neural].queries
     if reads == "pivot":
         return f"resources/{DATASET}/{PIVOT}/queries.tsv"
-    english = wildcards.setting == "en2x" or reads == "english"
+    english = setting == "en2x" or reads == "english"
     name = "queries_en" if english else "queries"
-    return f"resources/{DATASET}/{wildcards.lang}/{name}.tsv"
+    return f"resources/{DATASET}/{lang}/{name}.tsv"
 
 
-def passage_lang(wildcards):
-    """The language of the passages the reranker reads: the English originals
-    (teacher_en, and x2en), else the target's."""
-    reads = registry.REGISTRY[wildcards.neural].passages
-    if reads == "pivot" or (reads == "setting" and wildcards.setting == "x2en"):
-        return PIVOT
-    return wildcards.lang
+def collection_file(neural, setting, lang):
+    """Passages a neural method reads: their English translations (teacher_dt),
+    the English originals (teacher_en, and x2en), else the target's."""
+    reads = registry.REGISTRY[neural].passages
+    if reads == "translated":
+        return f"resources/{DATASET}/{lang}/collection_en.tsv"
+    if reads == "pivot" or (reads == "setting" and setting == "x2en"):
+        return f"resources/{DATASET}/{PIVOT}/collection.tsv"
+    return f"resources/{DATASET}/{lang}/collection.tsv"
+
+
+def rerank_queries(wildcards):
+    """The queries of a reranking job (``queries_file``)."""
+    return queries_file(wildcards.neural, wildcards.setting, wildcards.lang)
 
 
 def rerank_collection(wildcards):
-    """Passages the reranker reads: their English translations (teacher_dt), or
-    the collection of ``passage_lang``."""
-    if registry.REGISTRY[wildcards.neural].passages == "translated":
-        return f"resources/{DATASET}/{wildcards.lang}/collection_en.tsv"
-    return f"resources/{DATASET}/{passage_lang(wildcards)}/collection.tsv"
+    """The passages of a reranking job (``collection_file``)."""
+    return collection_file(wildcards.neural, wildcards.setting, wildcards.lang)
+
+
+def ranked_fully():
+    """(setting, lang, method) of every rank_full job: each full-ranking method of
+    each evaluated language, less the runs copy_pivot_run copies from the pivot."""
+    for setting in SETTINGS:
+        for lang in EVAL_LANGS:
+            for neural in FULL_RANKING:
+                copied = (
+                    lang != PIVOT
+                    and setting in PIVOT_CANDIDATE_SETTINGS
+                    and neural in PIVOT_RUNS
+                )
+                if neural in methods_for(lang) and not copied:
+                    yield setting, lang, neural
+
+
+def tower_reads():
+    """The text files each late-interaction tower reads in full ranking, by
+    (tower, language of the files): what one encode_tokens job encodes."""
+    reads = {}
+    for setting, lang, neural in ranked_fully():
+        query, passage = registry.towers(neural, setting)
+        for model, path in (
+            (query, queries_file(neural, setting, lang)),
+            (passage, collection_file(neural, setting, lang)),
+        ):
+            key = (model_name(neural, model, lang), Path(path).parent.name)
+            reads.setdefault(key, set()).add(path)
+    return {key: sorted(paths) for key, paths in reads.items()}
+
+
+TOWER_READS = tower_reads()
+
+
+def tower_texts(wildcards):
+    """The collection and query files of one language that one tower reads
+    (``tower_reads``): rule encode_tokens encodes them all in one job."""
+    key = (wildcards.tower, wildcards.lang)
+    if key not in TOWER_READS:
+        raise ValueError(
+            f"no full ranking of this config reads {wildcards.lang} texts with "
+            f"{wildcards.tower}; request a run of a setting that does"
+        )
+    return TOWER_READS[key]
+
+
+def tokens_file(model, path, seed):
+    """The token-vector file of the tower at ``model`` for the language of the
+    text file ``path`` (rule encode_tokens)."""
+    lang = Path(path).parent.name
+    return f"results/{DATASET}/tokens/seed{seed}/{Path(model).name}/{lang}.safetensors"
+
+
+def query_vectors(wildcards):
+    """The token vectors of a full ranking's queries, by the tower that reads them."""
+    return tokens_file(query_model(wildcards), rerank_queries(wildcards), wildcards.seed)
 
 
 def passage_vectors(wildcards):
-    """The token vectors of the passages a full-ranking method reads, by the
-    tower that reads them (rule encode_passages)."""
-    tower = Path(passage_model(wildcards)).name
-    return (
-        f"results/{DATASET}/tokens/seed{wildcards.seed}/{tower}/"
-        f"{passage_lang(wildcards)}.safetensors"
+    """The token vectors of a full ranking's passages, by the tower that reads them."""
+    return tokens_file(
+        passage_model(wildcards), rerank_collection(wildcards), wildcards.seed
     )
+
+
+def query_section(wildcards):
+    """The section of ``query_vectors`` that holds the job's queries."""
+    return text_section(rerank_queries(wildcards))
+
+
+def passage_section(wildcards):
+    """The section of ``passage_vectors`` that holds the job's passages."""
+    return text_section(rerank_collection(wildcards))
 
 
 def model_checkpoints(name, seed, *sections):
@@ -600,14 +674,20 @@ def job_resources(stage, model=(), data=()):
                 queries=jobres.line_count(input.queries) if "queries" in input.keys() else 0,
                 attempt=attempt,
             )
+        if stage == "rank_full":
+            return jobres.maxsim_runtime_min(
+                query_mb=jobres.path_mb([input.query_vectors]),
+                passage_mb=jobres.path_mb([input.passage_vectors]),
+                threads=threads,
+                attempt=attempt,
+            )
         if stage == "rerank":
             share = min(1.0, RERANK_SPEC.depth / config["bm25"]["depth"])
             lines = sum(jobres.line_count(p) for p in _inputs(input, ["candidates"]))
             items = int(lines * share)
             length = RERANK_SPEC.max_length
-        elif stage in ("encode_passages", "rank_full"):
-            key = "collection" if stage == "encode_passages" else "queries"
-            items = jobres.line_count(input[key])
+        elif stage == "encode_tokens":
+            items = sum(jobres.line_count(p) for p in _inputs(input, ["texts"]))
             length = RERANK_SPEC.max_length
         elif stage == "encode_teacher_bitext":
             items = sum(jobres.line_count(p) for p in _inputs(input, ["bitexts"]))

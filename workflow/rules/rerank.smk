@@ -41,39 +41,40 @@ rule rerank:
 
 if FULL_RANKING:
 
-    # Token vectors of one collection read by one late-interaction tower: each
-    # passage encoded once per model, for every setting and method that reads it.
-    rule encode_passages:
+    # Token vectors of one language's texts read by one late-interaction tower:
+    # each passage and query encoded once per model, in one job per tower and
+    # language (its collection and every query file that tower reads there).
+    rule encode_tokens:
         input:
             model=f"{MODELS}/seed{{seed}}/{{tower}}",
-            collection="resources/{dataset}/{lang}/collection.tsv",
+            texts=tower_texts,
         output:
             vectors=temp("results/{dataset}/tokens/seed{seed}/{tower}/{lang}.safetensors"),
         wildcard_constraints:
             tower="|".join(re.escape(t) for t in LI_TOWERS),
         log:
-            "logs/encode_passages/{dataset}/seed{seed}/{tower}/{lang}.log",
+            "logs/encode_tokens/{dataset}/seed{seed}/{tower}/{lang}.log",
         benchmark:
-            "benchmarks/encode_passages/{dataset}/seed{seed}/{tower}/{lang}.tsv"
+            "benchmarks/encode_tokens/{dataset}/seed{seed}/{tower}/{lang}.tsv"
         params:
             rerank=config["rerank"],
             device=config["device"],
             precision=config["precision"],
         threads: 2
         resources:
-            **job_resources("encode_passages", model=["model"], data=["collection"]),
+            **job_resources("encode_tokens", model=["model"], data=["texts"]),
             cpus_per_gpu=4,
         conda:
             env("neural")
         script:
-            "../../scripts/encode_passages.py"
+            "../../scripts/encode_tokens.py"
 
-    # Every passage of the collection scored by MaxSim; the top rerank.depth kept.
+    # Every passage of the collection scored by MaxSim against every query; the
+    # top rerank.depth kept. Vectors only: no model is loaded.
     rule rank_full:
         input:
-            queries=rerank_queries,
-            query_model=query_model,
-            vectors=passage_vectors,
+            query_vectors=query_vectors,
+            passage_vectors=passage_vectors,
         output:
             run="results/{dataset}/{setting}/{lang}/{neural}.seed{seed}.trec",
         wildcard_constraints:
@@ -84,13 +85,12 @@ if FULL_RANKING:
             "benchmarks/rank_full/{dataset}/{setting}/{lang}/{neural}.seed{seed}.tsv"
         params:
             rerank=config["rerank"],
-            device=config["device"],
-            precision=config["precision"],
+            query_section=query_section,
+            passage_section=passage_section,
             exclude_self=EXCLUDE_SELF,
         threads: 1
         resources:
-            **job_resources("rank_full", model=["query_model"], data=["vectors"]),
-            cpus_per_gpu=4,
+            **job_resources("rank_full", data=["query_vectors", "passage_vectors"]),
         conda:
             env("neural")
         script:

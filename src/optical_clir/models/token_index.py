@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from safetensors.torch import load_file, save
+from safetensors.torch import save
 from tqdm import tqdm
 
 from optical_clir.atomic import atomic_open
@@ -105,20 +105,50 @@ class TokenIndex:
     def save(self, path: str | Path) -> None:
         """Write one safetensors file (the ids in its metadata), atomically; the
         vectors as float16 (half the size; scores move by about 1e-3)."""
-        tensors = {"vectors": self.vectors.half().contiguous(), "lengths": self.lengths}
-        blob = save(tensors, metadata={"ids": json.dumps(self.ids)})
-        with atomic_open(path, "wb") as handle:
-            handle.write(blob)
+        save_sections(path, {"": (self, torch.float16)})
 
     @classmethod
-    def load(cls, path: str | Path) -> TokenIndex:
-        """Read a file written by :meth:`save` (safetensors: no pickle)."""
+    def load(cls, path: str | Path, section: str = "") -> TokenIndex:
+        """Read one section of a file written by :meth:`save` or
+        :func:`save_sections` (safetensors: no pickle)."""
         from safetensors import safe_open
 
         with safe_open(str(path), framework="pt") as handle:
-            ids = json.loads(handle.metadata()["ids"])
-        tensors = load_file(str(path))
-        return cls(ids, tensors["vectors"].float(), tensors["lengths"])
+            metadata = handle.metadata()
+            key = _key(section, "ids")
+            if key not in metadata:
+                names = (k.rpartition(".") for k in metadata)
+                found = sorted(name for name, _, last in names if last == "ids")
+                raise ValueError(
+                    f"{path} holds no token vectors of {section!r} (it holds "
+                    f"{', '.join(map(repr, found)) or 'none'}): encode them again"
+                )
+            ids = json.loads(metadata[key])
+            vectors = handle.get_tensor(_key(section, "vectors"))
+            lengths = handle.get_tensor(_key(section, "lengths"))
+        return cls(ids, vectors.float(), lengths)
+
+
+def _key(section: str, name: str) -> str:
+    return f"{section}.{name}" if section else name
+
+
+def save_sections(
+    path: str | Path, sections: Mapping[str, tuple[TokenIndex, torch.dtype]]
+) -> None:
+    """Write several token indexes (a tower's passages and queries of one
+    language) into one safetensors file, atomically, each in its own dtype
+    (float16 halves a collection's size and moves scores by about 1e-3; float32
+    keeps queries exact). :meth:`TokenIndex.load` reads one back by name."""
+    tensors: dict[str, torch.Tensor] = {}
+    metadata: dict[str, str] = {}
+    for section, (index, dtype) in sections.items():
+        tensors[_key(section, "vectors")] = index.vectors.to(dtype).contiguous()
+        tensors[_key(section, "lengths")] = index.lengths
+        metadata[_key(section, "ids")] = json.dumps(index.ids)
+    blob = save(tensors, metadata=metadata)
+    with atomic_open(path, "wb") as handle:
+        handle.write(blob)
 
 
 def encode_texts(

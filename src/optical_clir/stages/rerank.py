@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from optical_clir.formats import read_collection, read_queries, read_run, write_run
 from optical_clir.specs import RerankSpec
@@ -65,67 +66,83 @@ def rerank(
     write_run(run, scores, tag=tag)
 
 
-def encode_passages(
+def text_section(path: str) -> str:
+    """The section of a token-vector file that holds the texts of ``path``: the
+    file's stem (``collection``, ``queries``, ``queries_en``)."""
+    return Path(path).stem
+
+
+def encode_tokens(
     *,
     model: str,
-    collection: str,
+    texts: Sequence[str],
     rerank: Mapping,
     device: str,
     precision: str,
     threads: int,
     vectors: str,
 ) -> None:
-    """The token vectors of every passage of ``collection`` read by the
-    late-interaction tower saved at ``model`` (one file, float16)."""
+    """The token vectors of every text of ``texts`` (one language's collection
+    and query files) read by the late-interaction tower saved at ``model``: one
+    file, a section per input file (:func:`text_section`); passages in float16,
+    queries in float32. The model is loaded once for all of them, so full
+    ranking (:func:`rank_full`) only searches."""
+    import torch
+
     from optical_clir.models.runtime import pick_device, set_threads
+    from optical_clir.models.token_index import save_sections
     from optical_clir.models.towers import Towers
 
     spec = RerankSpec.from_config(rerank)
     set_threads(threads)
-    passages = read_collection(collection)
-    logger.info("encoding %d passages of %s with %s", len(passages), collection, model)
-    index = Towers.load(model).encode_passages(
-        passages, spec.max_length, spec.batch_size, pick_device(device), precision
-    )
-    index.save(vectors)
+    tower = Towers.load(model)
+    sections = {}
+    for path in texts:
+        section = text_section(path)
+        passages = section.startswith("collection")
+        items = read_collection(path) if passages else read_queries(path)
+        logger.info("encoding %d texts of %s with %s", len(items), path, model)
+        encode = tower.encode_passages if passages else tower.encode_queries
+        index = encode(
+            items, spec.max_length, spec.batch_size, pick_device(device), precision
+        )
+        sections[section] = (index, torch.float16 if passages else torch.float32)
+    save_sections(vectors, sections)
 
 
 def rank_full(
     *,
-    queries: str,
-    model: str,
-    vectors: str,
+    query_vectors: str,
+    query_section: str,
+    passage_vectors: str,
+    passage_section: str,
     rerank: Mapping,
-    device: str,
-    precision: str,
     threads: int,
     exclude_self: bool,
     run: str,
     tag: str,
 ) -> None:
-    """Rank every passage of the token-vector file ``vectors`` for each query,
-    read by the late-interaction tower saved at ``model``; keep the top
+    """Rank every passage of section ``passage_section`` of the token-vector file
+    ``passage_vectors`` for each query of section ``query_section`` of
+    ``query_vectors`` (both written by :func:`encode_tokens`); keep the top
     ``rerank.depth`` (``exclude_self``: without the query's own passage)."""
-    from optical_clir.models.runtime import pick_device, set_threads
+    from optical_clir.models.runtime import set_threads
     from optical_clir.models.token_index import TokenIndex, search
-    from optical_clir.models.towers import Towers
 
     spec = RerankSpec.from_config(rerank)
     set_threads(threads)
-    passages = TokenIndex.load(vectors)
-    texts = read_queries(queries)
+    passages = TokenIndex.load(passage_vectors, passage_section)
+    queries = TokenIndex.load(query_vectors, query_section)
     logger.info(
-        "ranking %d passages (%s) for %d queries of %s with %s",
+        "ranking %d passages (%s of %s) for %d queries (%s of %s)",
         len(passages.ids),
-        vectors,
-        len(texts),
-        queries,
-        model,
+        passage_section,
+        passage_vectors,
+        len(queries.ids),
+        query_section,
+        query_vectors,
     )
-    query_vectors = Towers.load(model).encode_queries(
-        texts, spec.max_length, spec.batch_size, pick_device(device), precision
-    )
-    write_run(run, search(query_vectors, passages, spec.depth, exclude_self), tag=tag)
+    write_run(run, search(queries, passages, spec.depth, exclude_self), tag=tag)
 
 
 def cut_pivot_run(
