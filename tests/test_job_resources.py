@@ -91,3 +91,16 @@ def test_bm25_time_follows_the_collection_and_the_queries():
         jobres.bm25_runtime_min("retrieve_bm25", collection_mb=0, queries=100_000)
         > base
     )
+
+
+def test_full_ranking_time_follows_both_vector_files_and_asks_for_no_gpu():
+    assert jobres.gpus("rank_full", "cuda") == 0  # vectors only, no model
+    base = jobres.maxsim_runtime_min(query_mb=5, passage_mb=40, threads=1)
+    assert base == jobres.MIN_RUNTIME_MIN
+    big = jobres.maxsim_runtime_min(query_mb=50, passage_mb=4000, threads=1)
+    assert big > base
+    assert jobres.maxsim_runtime_min(query_mb=50, passage_mb=4000, threads=4) < big
+    assert (
+        jobres.maxsim_runtime_min(query_mb=50, passage_mb=4000, threads=1, attempt=2)
+        == 2 * big
+    )
