@@ -375,13 +375,15 @@ def collection_file(neural, setting, lang):
 
 
 def rerank_queries(wildcards):
-    """The queries of a reranking job (``queries_file``)."""
-    return queries_file(wildcards.neural, wildcards.setting, wildcards.lang)
+    """The queries of a reranking job (``queries_file``; rerank_union's, the
+    pivot's, have no language wildcard)."""
+    return queries_file(wildcards.neural, wildcards.setting, wildcards.get("lang"))
 
 
 def rerank_collection(wildcards):
-    """The passages of a reranking job (``collection_file``)."""
-    return collection_file(wildcards.neural, wildcards.setting, wildcards.lang)
+    """The passages of a reranking job (``collection_file``; rerank_union's, the
+    pivot's, have no language wildcard)."""
+    return collection_file(wildcards.neural, wildcards.setting, wildcards.get("lang"))
 
 
 def ranked_fully():
