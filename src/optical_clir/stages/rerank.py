@@ -96,6 +96,7 @@ def encode_tokens(
     spec = RerankSpec.from_config(rerank)
     set_threads(threads)
     tower = Towers.load(model)
+    on = pick_device(device)
     sections = {}
     for path in texts:
         section = text_section(path)
@@ -103,9 +104,7 @@ def encode_tokens(
         items = read_collection(path) if passages else read_queries(path)
         logger.info("encoding %d texts of %s with %s", len(items), path, model)
         encode = tower.encode_passages if passages else tower.encode_queries
-        index = encode(
-            items, spec.max_length, spec.batch_size, pick_device(device), precision
-        )
+        index = encode(items, spec.max_length, spec.batch_size, on, precision)
         sections[section] = (index, torch.float16 if passages else torch.float32)
     save_sections(vectors, sections)
 
