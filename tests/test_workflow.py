@@ -232,26 +232,43 @@ def test_logs_and_benchmarks_written(tiny_workflow):
     assert "max_rss" in bench.read_text()
 
 
+def _planned_outputs(stdout: str) -> set[str]:
+    """The output files of every job that a dry run (``-n``) lists."""
+    return {
+        path.strip()
+        for line in stdout.splitlines()
+        if line.startswith("    output: ")
+        for path in line.removeprefix("    output: ").split(",")
+    }
+
+
 @pytest.mark.parametrize("union", [True, False])
 def test_single_language_target(tmp_path, union):
     """One language's metrics build that language's work only; with
     ``rerank.union`` its teacher_en runs also need the other languages' BM25
-    candidates (their union is scored once), and nothing else of theirs."""
+    candidates (their union is scored once), and nothing else of theirs.
+
+    A dry run: the DAG decides it (tests/test_slurm_cpu.py runs such a target to
+    the end through Slurm)."""
     config = yaml.safe_load(TINY.read_text())
     config["rerank"]["union"] = union
     path = tmp_path / "tiny.yaml"
     path.write_text(yaml.safe_dump(config))
-    done = run_snakemake(
-        tmp_path, f"results/{DATASET}/en2x/okhali/metrics.csv", configfile=path
-    )
+    target = f"results/{DATASET}/en2x/okhali/metrics.csv"
+    done = run_snakemake(tmp_path, target, "-n", configfile=path)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert not (tmp_path / "results" / "table.csv").exists()
-    other = tmp_path / "results" / DATASET / "en2x" / "velarin"
+    planned = _planned_outputs(done.stdout + done.stderr)
+    assert target in planned
+    assert f"results/{DATASET}/en2x/okhali/optical.seed{SEED}.trec" in planned
+    assert "results/table.csv" not in planned
+    other = {p for p in planned if p.startswith(f"results/{DATASET}/en2x/velarin/")}
+    assert not [p for p in planned if re.search(r"models/[^/]+/[^/]*velarin", p)]
     if union:
-        assert {p.name for p in other.iterdir()} == {"bm25.trec"}
-        assert not list((tmp_path / "results" / DATASET / "models").glob("*/*velarin"))
+        assert other == {f"results/{DATASET}/en2x/velarin/bm25.trec"}, other
+        assert f"results/{DATASET}/en2x/union/teacher_en.seed{SEED}.trec" in planned
     else:
-        assert not other.exists()
+        assert not other, other
+        assert not [p for p in planned if "/union/" in p]
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 
 # The config as this run read it (its own keys, what it extends, the defaults).
 rule write_config:
+    localrule: True
     output:
         config="results/{dataset}/config.yaml",
     log:
@@ -21,6 +22,7 @@ rule write_config:
 
 
 rule evaluate_run:
+    localrule: True
     input:
         run="results/{dataset}/{setting}/{lang}/{run_method}.trec",
         qrels="resources/{dataset}/{lang}/qrels.txt",
@@ -36,7 +38,7 @@ rule evaluate_run:
         measures=config["measures"],
     threads: 1
     resources:
-        mem_mb=1000,
+        mem_mb=2000,  # 1.3 GB: a run of mMARCO dev at depth 1,000 (bench/evaluation_scale.py)
         runtime=10,
     conda:
         env("core")
@@ -45,6 +47,7 @@ rule evaluate_run:
 
 
 rule evaluate_random_order:
+    localrule: True
     input:
         run=rerank_candidates,
         qrels="resources/{dataset}/{lang}/qrels.txt",
@@ -60,7 +63,7 @@ rule evaluate_random_order:
         measures=config["measures"],
     threads: 1
     resources:
-        mem_mb=1000,
+        mem_mb=2000,  # 1.0 GB: candidates of mMARCO dev at depth 1,000 (bench/evaluation_scale.py)
         runtime=10,
     conda:
         env("core")
@@ -69,6 +72,7 @@ rule evaluate_random_order:
 
 
 rule summarize_language:
+    localrule: True
     input:
         language_metrics,
     output:
@@ -86,6 +90,7 @@ rule summarize_language:
 
 
 rule aggregate_metrics:
+    localrule: True
     input:
         all_language_metrics,
     output:
@@ -111,6 +116,7 @@ rule aggregate_metrics:
 
 
 rule collect_tables:
+    localrule: True
     input:
         dataset_tables,
     output:
@@ -199,6 +205,7 @@ rule analyze_gap:
 
 
 rule compare_reference:
+    localrule: True
     input:
         table="results/{dataset}/{setting}/table.csv",
         scores=reference_scores(),

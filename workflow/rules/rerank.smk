@@ -103,6 +103,7 @@ if PIVOT_CANDIDATE_SETTINGS and PIVOT_RUNS:
     # target's teacher_en reads exactly what the pivot's does: the English query,
     # the English originals of the same passages, the same model. Its run is a copy.
     rule copy_pivot_run:
+        localrule: True
         input:
             run=f"results/{{dataset}}/{{setting}}/{PIVOT}/{{pivot_run}}.seed{{seed}}.trec",
         output:
@@ -170,6 +171,7 @@ if UNION_RUNS:
     # Each language's run: its own top rerank.depth, with the union's scores (the
     # file rule rerank would write); a light job, without torch.
     rule cut_pivot_run:
+        localrule: True
         input:
             scores="results/{dataset}/{setting}/union/{neural}.seed{seed}.trec",
             candidates=rerank_candidates,

@@ -55,6 +55,7 @@ rule retrieve_bm25:
 if PIVOT_CANDIDATE_SETTINGS:
 
     rule copy_pivot_candidates:
+        localrule: True
         input:
             run=f"results/{{dataset}}/{{setting}}/{PIVOT}/bm25.trec",
         output:
