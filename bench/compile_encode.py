@@ -26,17 +26,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
-from timing import write_json
-
-ROOT = Path(__file__).resolve().parents[1]
+from timing import ROOT, fresh_process, write_json
 
 JOB = """
 import json, sys, time
@@ -67,23 +62,18 @@ print(json.dumps({"seconds": seconds, "tokens": int(index.vectors.shape[0])}))
 
 def run_job(args, compiled: bool, cache: Path, out: Path) -> dict:
     """One fresh process; its JSON line."""
-    env = {
-        "PYTHONPATH": str(ROOT / "src"),
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "TORCHINDUCTOR_CACHE_DIR": str(cache),
-        "TQDM_DISABLE": "1",
-    }
-    done = subprocess.run(
-        [sys.executable, "-c", JOB, str(args.model), str(args.collection)]
-        + [str(args.limit), str(args.batch_size), str(args.max_length)]
-        + ["1" if compiled else "0", str(out)],
-        check=True,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env=env,
+    _, stdout = fresh_process(
+        JOB,
+        str(args.model),
+        str(args.collection),
+        str(args.limit),
+        str(args.batch_size),
+        str(args.max_length),
+        "1" if compiled else "0",
+        str(out),
+        env={"TORCHINDUCTOR_CACHE_DIR": str(cache), "TQDM_DISABLE": "1"},
     )
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return json.loads(stdout.strip().splitlines()[-1])
 
 
 def main() -> None:

@@ -15,16 +15,11 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
-from timing import write_json
-
-ROOT = Path(__file__).resolve().parents[1]
+from timing import ROOT, fresh_process, write_json
 
 STAGE = """
 import resource, sys
@@ -67,18 +62,10 @@ def write_inputs(
 def stage_process(stage: str, run: Path, paths: dict[str, Path], out: Path):
     """Seconds and peak RSS (MiB, the process's own) of one fresh process
     running ``stage``."""
-    began = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-c", STAGE, stage, str(run), str(paths["qrels"])]
-        + [str(paths["queries"]), str(out)],
-        check=True,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env={"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"},
+    seconds, stdout = fresh_process(
+        STAGE, stage, str(run), str(paths["qrels"]), str(paths["queries"]), str(out)
     )
-    seconds = time.perf_counter() - began
-    return seconds, int(done.stdout.split()[-1]) / 1024
+    return seconds, int(stdout.split()[-1]) / 1024
 
 
 def main() -> None:

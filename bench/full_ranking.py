@@ -19,21 +19,18 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import torch
-from timing import write_json
+from timing import ROOT, fresh_process, write_json
 
 from optical_clir.formats import read_collection, read_queries
 from optical_clir.models.runtime import set_threads
 from optical_clir.models.token_index import save_sections
 from optical_clir.models.towers import Towers
 
-ROOT = Path(__file__).resolve().parents[1]
 CPU = torch.device("cpu")
 
 # rank_full until 2026-12-07: load the query tower, encode, search (1 thread)
@@ -62,19 +59,6 @@ set_threads(1)
 queries = TokenIndex.load(vectors, "queries")
 search(queries, TokenIndex.load(vectors, "collection"), 10, True)
 """
-
-
-def _process_seconds(code: str, *args: str) -> float:
-    began = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-c", code, *args],
-        check=True,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"},
-    )
-    return time.perf_counter() - began
 
 
 def main() -> None:
@@ -108,16 +92,16 @@ def main() -> None:
             sections = {"collection": (passages, torch.float16)}
             save_sections(vectors, {**sections, "queries": (q, torch.float32)})
             times["before"].append(
-                _process_seconds(
+                fresh_process(
                     BEFORE,
                     str(args.model),
                     str(args.queries),
                     vectors,
                     str(args.max_length),
                     str(args.batch_size),
-                )
+                )[0]
             )
-            times["after"].append(_process_seconds(AFTER, vectors))
+            times["after"].append(fresh_process(AFTER, vectors)[0])
     median = {k: statistics.median(v) for k, v in times.items()}
     result = {
         "model": str(args.model),

@@ -5,13 +5,18 @@
 from __future__ import annotations
 
 import json
+import os
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import torch
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def sync(device: torch.device) -> None:
@@ -97,3 +102,26 @@ def write_json(result: object, out: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2))
     print(json.dumps(result, indent=2))
+
+
+def fresh_process(
+    code: str, *args: str, env: dict[str, str] | None = None
+) -> tuple[float, str]:
+    """Run ``code`` in a fresh Python (``python -c code args``) from the
+    checkout, with ``src/`` on its path, as Snakemake starts a job: its wall
+    seconds and its stdout (stderr discarded; a failure raises)."""
+    began = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        check=True,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={
+            "PYTHONPATH": str(ROOT / "src"),
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            **(env or {}),
+        },
+    )
+    return time.perf_counter() - began, done.stdout
