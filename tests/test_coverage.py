@@ -79,6 +79,23 @@ def test_zero_shot_share_is_its_part_of_the_teachers_gain_over_random():
     assert "en" not in shares
 
 
+def test_full_ranking_takes_its_share_over_a_random_order_of_the_collection():
+    table = _table()
+    whole = table[table["method"] == "random"].assign(
+        method="random_collection", **{"nDCG@10": 0.001}
+    )
+    cross = table[table["method"] != "random"].assign(
+        method=lambda f: f["method"].str.removesuffix("_li")
+    )
+    shares = zero_shot_share(pd.concat([table, whole, cross]))
+    late = shares[shares["family"] == "late_interaction"].set_index("lang")
+    assert set(late["chance"]) == {"random_collection"}
+    assert late.loc["de", "zero_shot_share"] == pytest.approx(0.509 / 0.909)
+    reranked = shares[shares["family"] == "cross_encoder"].set_index("lang")
+    assert set(reranked["chance"]) == {"random"}
+    assert reranked.loc["de", "zero_shot_share"] == pytest.approx(0.41 / 0.81)
+
+
 def test_transfer_sits_beside_segmentation_and_evidence():
     coverage = pd.DataFrame(
         {

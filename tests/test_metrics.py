@@ -123,6 +123,46 @@ def test_expected_random_order_equals_the_mean_over_every_permutation(qrels):
         assert expected[name] == pytest.approx(value, abs=1e-12), name
 
 
+@pytest.mark.parametrize(
+    ("qrels", "leave_out"),
+    [
+        ({"a": 1, "c": 2}, None),
+        ({"a": 1, "c": 2, "zz": 1}, "a"),  # the query's own passage is left out
+        ({"b": 1, "d": 1, "e": 2, "f": 1}, "g"),
+        ({"q": 1}, None),  # nothing relevant in the collection
+    ],
+)
+def test_random_order_of_the_collection_equals_the_mean_over_every_permutation(
+    qrels, leave_out
+):
+    """Full ranking's chance level: every order of the whole collection (less
+    the query's own passage), each run cut at the depth rank_full keeps."""
+    import itertools
+
+    from optical_clir.evaluate.metrics import expected_random_collection
+
+    docids = set("abcdefg")
+    depth = 3
+    names = ["nDCG@10", "nDCG@2", "RR@10", "AP", "R@depth", "P@2", "Judged@10"]
+    expected = expected_random_collection(docids, qrels, depth, names, leave_out)
+    ranked = sorted(docids - {leave_out})
+    orders = list(itertools.permutations(ranked))
+    totals: dict[str, float] = {}
+    for order in orders:
+        run = {d: float(len(order) - i) for i, d in enumerate(order[:depth])}
+        got = trec_eval_ref.evaluate(
+            {"q": run},
+            {"q": qrels},
+            ["q"],
+            names=[n.replace("depth", str(depth)) for n in names],
+        )
+        for name, value in got.items():
+            totals[name] = totals.get(name, 0.0) + value / len(orders)
+    assert set(expected) == set(totals)
+    for name, value in totals.items():
+        assert expected[name] == pytest.approx(value, abs=1e-12), name
+
+
 CIRAL_LIKE = ["nDCG@10", "nDCG@20", "RR@10", "R@100", "P@5", "Judged@10", "AP"]
 
 

@@ -317,6 +317,12 @@ def test_realtext_table_and_pruned_encoder(realtext_run):
         tower = "passage" if setting == "en2x" else "query"
         assert students["optical"] == "pair" and students["optical_li"] == tower
         assert students["zeroshot_li"] == students["teacher_en"] == ""
+        # full ranking's chance level: a random order of the whole collection,
+        # below a random order of BM25's top 5 (the cross-encoder's)
+        chance = table.set_index(["lang", "method"])["nDCG@10"]
+        for lang in ("en", "de", "ny"):
+            whole, top = chance[(lang, "random_collection")], chance[(lang, "random")]
+            assert 0 < whole < top, (setting, lang, whole, top)
         # every target's teacher_en is the pivot's run (copied): the same scores
         english = (results / setting / "en" / "teacher_en.seed7.trec").read_text()
         copied = (results / setting / "de" / "teacher_en.seed7.trec").read_text()

@@ -65,6 +65,15 @@ class Method:
         (CIRAL): ``bm25_dt`` and ``teacher_dt``.
     on_pivot
         Also evaluated on the pivot language (English).
+    family
+        The neural ranker family of a neural method (``cross_encoder``,
+        ``late_interaction``); for ``random_collection``, the family whose
+        chance level it is.
+    base
+        The name without the family's suffix (``zeroshot`` for ``zeroshot_li``).
+    needs_full_ranking
+        Only where late interaction ranks the whole collection
+        (``rerank.full_ranking``): ``random_collection``.
     """
 
     name: str
@@ -79,6 +88,7 @@ class Method:
     on_pivot: bool = False
     family: str | None = None
     base: str = ""
+    needs_full_ranking: bool = False
 
     def __post_init__(self) -> None:
         if not self.base:
@@ -98,21 +108,31 @@ _BASE = {
     m.name: m
     for m in (
         Method("random", "reference", 0, "#e0e0e0", "random order", on_pivot=True),
-        Method("bm25", "first_stage", 1, "#9e9e9e", "BM25", on_pivot=True),
+        Method(
+            "random_collection",
+            "reference",
+            1,
+            "#c8c8c8",
+            "random order of the whole collection",
+            on_pivot=True,
+            family="late_interaction",
+            needs_full_ranking=True,
+        ),
+        Method("bm25", "first_stage", 2, "#9e9e9e", "BM25", on_pivot=True),
         Method(
             "bm25_dt",
             "first_stage",
-            2,
+            3,
             "#616161",
             "BM25 over translations (bm25_dt)",
             needs_translations=True,
         ),
-        Method("zeroshot", "neural", 3, "#e69f00", "zero-shot", model="teacher"),
-        Method("optical", "neural", 4, "#0072b2", "OPTICAL", model="optical"),
+        Method("zeroshot", "neural", 4, "#e69f00", "zero-shot", model="teacher"),
+        Method("optical", "neural", 5, "#0072b2", "OPTICAL", model="optical"),
         Method(
             "teacher_en",
             "neural",
-            5,
+            6,
             "#009e73",
             "teacher on English (teacher_en)",
             model="teacher",
@@ -123,7 +143,7 @@ _BASE = {
         Method(
             "teacher_dt",
             "neural",
-            6,
+            7,
             "#cc79a7",
             "translate-test (teacher_dt)",
             model="teacher",
@@ -212,7 +232,9 @@ def colours() -> dict[str, str]:
 
 
 def for_dataset(
-    translated_passages: bool, rankers: Sequence[str] = ("cross_encoder",)
+    translated_passages: bool,
+    rankers: Sequence[str] = ("cross_encoder",),
+    full_ranking: bool = False,
 ) -> list[Method]:
     """The methods of a dataset in table order.
 
@@ -224,10 +246,16 @@ def for_dataset(
         the English originals) leaves.
     rankers
         The neural ranker families of the config (``rankers:``).
+    full_ranking
+        Whether late interaction ranks the whole collection
+        (``rerank.full_ranking``): then ``random_collection``, its chance level,
+        joins.
     """
     chosen = []
     for method in REGISTRY.values():
         if method.needs_translations and not translated_passages:
+            continue
+        if method.needs_full_ranking and not full_ranking:
             continue
         if translated_passages and method.base in REPLACED_BY_TRANSLATIONS:
             continue
@@ -258,3 +286,13 @@ def for_language(methods: list[Method], is_pivot: bool) -> list[str]:
     """Names of the methods evaluated for one language (English: those with
     ``on_pivot``)."""
     return [m.name for m in methods if m.on_pivot or not is_pivot]
+
+
+def chance_level(family: str | None, present: Sequence[str]) -> str | None:
+    """The reference that is a ranker family's chance level, of those in
+    ``present``: a random order of the whole collection for late interaction
+    where it ranks the whole collection (``random_collection``), else a random
+    order of the reranked candidates (``random``); ``None`` without either."""
+    if family == "late_interaction" and "random_collection" in present:
+        return "random_collection"
+    return "random" if "random" in present else None

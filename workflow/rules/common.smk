@@ -37,10 +37,13 @@ LANG_CONFIG = {entry["name"]: entry for entry in config["languages"]}
 TRANSLATED_PASSAGES = config["source"] == "ciral"
 EVAL_LANGS = LANGS if TRANSLATED_PASSAGES else [PIVOT, *LANGS]
 # Every method of this dataset, from the registry (optical_clir.methods): the
-# random-order reference (the exact expectation of a random order of the reranked
-# candidates: no run file), the first stages, and per ranker family (rankers:)
+# random-order references (the exact expectation of a random order of the
+# reranked candidates, and with full ranking of the whole collection: no run
+# file), the first stages, and per ranker family (rankers:)
 # zeroshot, optical and the teacher on English (teacher_en) or on translations.
-DATASET_METHODS = registry.for_dataset(TRANSLATED_PASSAGES, config["rankers"])
+DATASET_METHODS = registry.for_dataset(
+    TRANSLATED_PASSAGES, config["rankers"], config["rerank"]["full_ranking"]
+)
 FIRST_STAGES = registry.names(DATASET_METHODS, "first_stage")
 NEURAL_METHODS = registry.names(DATASET_METHODS, "neural")
 METHODS = registry.names(DATASET_METHODS)
@@ -378,6 +381,13 @@ def rerank_queries(wildcards):
     """The queries of a reranking job (``queries_file``; rerank_union's, the
     pivot's, have no language wildcard)."""
     return queries_file(wildcards.neural, wildcards.setting, wildcards.get("lang"))
+
+
+def full_ranking_collection(wildcards):
+    """The passages that late interaction ranks in full in the job's setting and
+    language (those of ``zeroshot_li``; the pivot's own on the English row): the
+    candidates of the random order that evaluate_random_collection evaluates."""
+    return collection_file("zeroshot_li", wildcards.setting, wildcards.lang)
 
 
 def rerank_collection(wildcards):

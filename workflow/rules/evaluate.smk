@@ -71,6 +71,37 @@ rule evaluate_random_order:
         "../../scripts/evaluate_random_order.py"
 
 
+if "random_collection" in METHODS:
+
+    # The chance level of full ranking: a random order of every passage that
+    # late interaction ranks (the query's own left out with the cross-reference
+    # task), its top rerank.depth kept as rank_full keeps it.
+    rule evaluate_random_collection:
+        localrule: True
+        input:
+            collection=full_ranking_collection,
+            qrels="resources/{dataset}/{lang}/qrels.txt",
+            queries=evaluated_queries,
+        output:
+            metrics="results/{dataset}/{setting}/{lang}/random_collection.metrics.csv",
+            per_query="results/{dataset}/{setting}/{lang}/random_collection.perquery.tsv",
+        log:
+            "logs/evaluate_random_collection/{dataset}/{setting}/{lang}.log",
+        params:
+            labels=lambda w: run_labels(w, "random_collection"),
+            recall_depth=config["rerank"]["depth"],
+            measures=config["measures"],
+            exclude_self=EXCLUDE_SELF,
+        threads: 1
+        resources:
+            mem_mb=1000,
+            runtime=10,
+        conda:
+            env("core")
+        script:
+            "../../scripts/evaluate_random_collection.py"
+
+
 rule summarize_language:
     localrule: True
     input:

@@ -55,31 +55,43 @@ def segmentation(tokenizer, texts: Iterable[str]) -> dict[str, float]:
 
 def zero_shot_share(table: pd.DataFrame) -> pd.DataFrame:
     """Per target language and ranker family: zero-shot's share of the teacher's
-    gain over a random order of the same candidates, ``(zeroshot - random) /
-    (teacher_en - random)`` of the mean nDCG@10 over seeds.
+    gain over the family's chance level, ``(zeroshot - chance) / (teacher_en -
+    chance)`` of the mean nDCG@10 over seeds. The chance level is a random order
+    of what the family ranks (:func:`optical_clir.methods.chance_level`): the
+    reranked candidates (``random``), or the whole collection where late
+    interaction ranks it in full (``random_collection``).
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``lang``, ``family``, ``zero_shot_share``.
+        Columns ``lang``, ``family``, ``zero_shot_share``, ``chance`` (the
+        reference taken as the chance level).
     """
     rows = []
     targets = table[table["resource"] != "pivot"]
     means = targets.groupby(["lang", "method"])["nDCG@10"].mean()
+    present = list(dict.fromkeys(targets["method"]))
     for lang in dict.fromkeys(targets["lang"]):
         for family in registry.FAMILIES:
             suffix = registry.SUFFIX[family]
+            chance = registry.chance_level(family, present)
             keys = [
-                (lang, m)
-                for m in ("random", f"zeroshot{suffix}", f"teacher_en{suffix}")
+                (lang, m) for m in (chance, f"zeroshot{suffix}", f"teacher_en{suffix}")
             ]
-            if not all(k in means.index for k in keys):
+            if chance is None or not all(k in means.index for k in keys):
                 continue
-            chance, zeroshot, teacher = (float(means[k]) for k in keys)
-            above = teacher - chance
-            share = (zeroshot - chance) / above if above > 0 else float("nan")
-            rows.append({"lang": lang, "family": family, "zero_shot_share": share})
-    return pd.DataFrame(rows, columns=["lang", "family", "zero_shot_share"])
+            level, zeroshot, teacher = (float(means[k]) for k in keys)
+            above = teacher - level
+            share = (zeroshot - level) / above if above > 0 else float("nan")
+            rows.append(
+                {
+                    "lang": lang,
+                    "family": family,
+                    "zero_shot_share": share,
+                    "chance": chance,
+                }
+            )
+    return pd.DataFrame(rows, columns=["lang", "family", "zero_shot_share", "chance"])
 
 
 def transfer_by_language(

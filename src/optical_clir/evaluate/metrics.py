@@ -25,7 +25,7 @@ import ir_measures
 import pandas as pd
 
 from optical_clir.errors import InputError
-from optical_clir.formats import read_qrels, read_queries, read_run
+from optical_clir.formats import read_collection, read_qrels, read_queries, read_run
 
 #: the measures a config may name, as patterns of ir-measures names
 SUPPORTED = re.compile(r"^(nDCG@\d+|RR@\d+|AP|R@\d+|P@\d+|Judged@\d+)$")
@@ -188,12 +188,49 @@ def expected_random(
     - P@k and Judged@k: m (or j) x min(k, n) / n, divided by k;
     - R@k: m / R when k >= n (every candidate stays in the run), else m k / (n R).
     """
-    names = resolve_names(names, recall_depth)
     top = sorted(candidates, key=lambda d: (-candidates[d], d))[:recall_depth]
-    n = len(top)
     gains = [qrels.get(d, 0) for d in top]
-    m = sum(1 for g in gains if g > 0)
     judged = sum(1 for d in top if d in qrels)
+    return _expectations(len(top), len(top), gains, judged, qrels, recall_depth, names)
+
+
+def expected_random_collection(
+    docids: set[str],
+    qrels: dict[str, int],
+    recall_depth: int,
+    names: Sequence[str] = DEFAULT_NAMES,
+    leave_out: str | None = None,
+) -> dict[str, float]:
+    """Exact expectations of the measures for a uniformly random order of a whole
+    collection (``docids``, less ``leave_out``: a query left out of its own
+    ranking): the chance level of a method that ranks every passage and keeps
+    the top ``recall_depth`` (as rank_full does). The formulas of
+    :func:`expected_random` with n the collection's size, each sum cut at the
+    ranks the run keeps (AP: the expected precision at a relevant passage
+    within them)."""
+    n = len(docids) - (leave_out in docids)
+    judged = [d for d in qrels if d in docids and d != leave_out]
+    gains = [qrels[d] for d in judged]
+    return _expectations(
+        n, recall_depth, gains, len(judged), qrels, recall_depth, names
+    )
+
+
+def _expectations(
+    n: int,
+    kept: int,
+    gains: Sequence[int],
+    judged: int,
+    qrels: dict[str, int],
+    recall_depth: int,
+    names: Sequence[str],
+) -> dict[str, float]:
+    """The expectations of :func:`expected_random` for ``n`` candidates in a
+    uniformly random order of which the run keeps the first ``kept``; ``judged``
+    of the n are judged, and ``gains`` are their grades (zeros allowed)."""
+    names = resolve_names(names, recall_depth)
+    kept = min(kept, n)
+    m = sum(1 for g in gains if g > 0)
     relevant = sum(1 for g in qrels.values() if g > 0)
     out = dict.fromkeys(names, 0.0)
     if n == 0:
@@ -201,27 +238,29 @@ def expected_random(
     for name in names:
         k = _cutoff(name) if "@" in name else n
         if name.startswith("Judged@"):
-            out[name] = judged * min(k, n) / n / k
+            out[name] = judged * min(k, kept) / n / k
         elif m == 0:
             continue
         elif name.startswith("nDCG@"):
             ideal = sorted((g for g in qrels.values() if g > 0), reverse=True)[:k]
             idcg = sum(g / math.log2(r + 2) for r, g in enumerate(ideal))
-            out[name] = sum(g for g in gains if g > 0) * _discount(n, k) / idcg
+            out[name] = (
+                sum(g for g in gains if g > 0) * _discount(n, min(k, kept)) / idcg
+            )
         elif name.startswith("RR@"):
             total = math.comb(n, m)
             out[name] = sum(
                 math.comb(n - r, m - 1) / total / r
-                for r in range(1, min(k, n - m + 1) + 1)
+                for r in range(1, min(k, kept, n - m + 1) + 1)
             )
         elif name == "AP":
             spread = (m - 1) / (n - 1) if n > 1 else 0.0
-            mean = sum((1 + (r - 1) * spread) / r for r in range(1, n + 1)) / n
+            mean = sum((1 + (r - 1) * spread) / r for r in range(1, kept + 1)) / n
             out[name] = m * mean / relevant
         elif name.startswith("P@"):
-            out[name] = m * min(k, n) / n / k
+            out[name] = m * min(k, kept) / n / k
         elif name.startswith("R@"):
-            out[name] = m * min(k, n) / n / relevant
+            out[name] = m * min(k, kept) / n / relevant
     return out
 
 
@@ -240,8 +279,39 @@ def evaluate_random(
         q: expected_random(run.get(q, {}), qrels[q], recall_depth, names)
         for q in sorted(queries)
     }
+    return _summarised(rows)
+
+
+def evaluate_random_collection(
+    collection_path: str | Path,
+    qrels_path: str | Path,
+    queries_path: str | Path,
+    recall_depth: int,
+    names: Sequence[str] = DEFAULT_NAMES,
+    exclude_self: bool = False,
+) -> tuple[dict[str, float], pd.DataFrame]:
+    """The random-order reference of full ranking: :func:`expected_random_collection`
+    of the passages of ``collection_path`` per query of ``queries_path``
+    (``exclude_self``: each query left out of its own ranking, as the ranked runs
+    leave it out); same outputs as :func:`evaluate_run`."""
+    queries, qrels = _judged_queries(queries_path, qrels_path)
+    docids = set(read_collection(collection_path))
+    rows = {
+        q: expected_random_collection(
+            docids, qrels[q], recall_depth, names, q if exclude_self else None
+        )
+        for q in sorted(queries)
+    }
+    return _summarised(rows)
+
+
+def _summarised(
+    rows: dict[str, dict[str, float]],
+) -> tuple[dict[str, float], pd.DataFrame]:
+    """Per-query expectations (qid -> measure -> value) as :func:`evaluate_run`
+    returns its values: the means (and ``n_queries``) and the per-query table."""
     per_query = pd.DataFrame.from_dict(rows, orient="index")
     per_query.index.name = "qid"
     summary = {name: float(per_query[name].mean()) for name in per_query.columns}
-    summary["n_queries"] = len(queries)
+    summary["n_queries"] = len(rows)
     return summary, per_query

@@ -136,6 +136,13 @@ def findings(summary: pd.DataFrame, sig: pd.DataFrame, alpha: float) -> list[str
             f"{chance.high_mean:.4f} (high) and {chance.low_mean:.4f} (low) in "
             "expectation."
         )
+    if "random_collection" in by.index:
+        chance = by.loc["random_collection"]
+        lines.append(
+            "- A random order of the whole collection (the chance level of late "
+            f"interaction's full ranking) scores {chance.high_mean:.4f} (high) and "
+            f"{chance.low_mean:.4f} (low) in expectation."
+        )
     for optical in registry.of_base(list(by.index), "optical"):
         lines += _family_findings(by, optical)
     for (method, baseline), rows in (
@@ -203,18 +210,22 @@ def seed_statement(table: pd.DataFrame) -> str:
 
 
 def teacher_statements(table: pd.DataFrame) -> list[str]:
-    """Each model seed's teacher on the pivot language against BM25 and a random
-    order of the same candidates: a teacher that never learnt to rank (the loss
-    stayed at ln 2) drags every neural method of its seed down with it."""
+    """Each model seed's teacher on the pivot language against BM25 and its
+    family's chance level (a random order of what it ranks): a teacher that
+    never learnt to rank (the loss stayed at ln 2) drags every neural method of
+    its seed down with it."""
     pivot = table[table["resource"] == "pivot"]
 
     def scores(method: str) -> dict[str, float]:
         rows = pivot[pivot["method"] == method]
         return dict(zip(rows["seed"], rows["nDCG@10"].astype(float), strict=True))
 
-    first, chance = scores("bm25").get(""), scores("random").get("")
+    present = list(dict.fromkeys(pivot["method"]))
+    first = scores("bm25").get("")
     lines = []
-    for teacher in registry.of_base(list(dict.fromkeys(pivot["method"])), "teacher_en"):
+    for teacher in registry.of_base(present, "teacher_en"):
+        level = registry.chance_level(registry.REGISTRY[teacher].family, present)
+        chance = scores(level).get("") if level else None
         by_seed = scores(teacher)
         for seed in seeds_in(pivot[pivot["method"] == teacher]):
             value = by_seed[seed]
@@ -222,7 +233,7 @@ def teacher_statements(table: pd.DataFrame) -> list[str]:
                 lines.append(
                     f"- **Seed {seed}'s teacher did not learn to rank**: `{teacher}` "
                     f"on the pivot language scores {value:.4f}, no better than a "
-                    f"random order of the same candidates ({chance:.4f}); every "
+                    f"{_label(level)} ({chance:.4f}); every "
                     "neural method of that seed inherits it."
                 )
             elif first is not None and value <= first:
@@ -246,26 +257,28 @@ def _family_findings(by: pd.DataFrame, optical: str) -> list[str]:
     teacher = registry.counterpart(optical, "teacher_en")
     family = registry.REGISTRY[optical].family
     within = "" if family == "cross_encoder" else f" (late interaction: `{optical}`)"
+    chance = registry.chance_level(family, list(by.index))
     if {zeroshot, teacher} <= set(by.index):
         kept, gain = [], []
         for group in ("high", "low"):
             ceiling = by.loc[teacher, f"{group}_mean"]
             score = by.loc[zeroshot, f"{group}_mean"]
             kept.append(score / ceiling if ceiling else float("nan"))
-            if "random" in by.index:
-                chance = by.loc["random", f"{group}_mean"]
-                above = ceiling - chance
-                gain.append((score - chance) / above if above > 0 else float("nan"))
+            if chance is not None:
+                level = by.loc[chance, f"{group}_mean"]
+                above = ceiling - level
+                gain.append((score - level) / above if above > 0 else float("nan"))
         against = (
-            f" ({_pct(gain[0])} and {_pct(gain[1])} of its gain over a random "
-            "order of the same candidates)"
+            f" ({_pct(gain[0])} and {_pct(gain[1])} of its gain over a "
+            f"{_label(chance)}, `{chance}`)"
             if gain
             else ""
         )
+        what = "whole collection" if chance == "random_collection" else "candidates"
         lines.append(
             f"- Zero-shot keeps {_pct(kept[0])} of {teacher}'s nDCG@10 in "
             f"high-resource and {_pct(kept[1])} in low-resource languages{against} "
-            f"(same candidates, English originals for {teacher}){within}."
+            f"(same {what}, English originals for {teacher}){within}."
         )
     if zeroshot in by.index:
         zs, op = by.loc[zeroshot, "gap"], by.loc[optical, "gap"]
@@ -351,8 +364,10 @@ def write_report(
         parts += [
             "## Transfer against coverage and resources, per language",
             "",
-            "`zero_shot_share`: zero-shot's share of the teacher's gain over a random",
-            "order of the same candidates (mean nDCG@10 over seeds);",
+            "`zero_shot_share`: zero-shot's share of the teacher's gain over the",
+            "family's chance level, `chance`: a random order of the reranked",
+            "candidates, or of the whole collection for full ranking (mean nDCG@10",
+            "over seeds);",
             "`pieces_per_word`, `unk_share`, `char_piece_share`: how the encoder's",
             "tokenizer segments the language's passages; the rest: the resource",
             "evidence of the config.",

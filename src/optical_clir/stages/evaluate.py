@@ -62,6 +62,29 @@ def evaluate_random_order(
     _write_evaluation(summary, per_query, labels, metrics_out, per_query_out)
 
 
+def evaluate_random_collection(
+    *,
+    collection: str,
+    qrels: str,
+    queries: str,
+    labels: Mapping[str, str],
+    metrics_out: str,
+    per_query_out: str,
+    recall_depth: int,
+    measures: Sequence[str] = DEFAULT_NAMES,
+    exclude_self: bool = False,
+) -> None:
+    """The exact expectation of every measure for a random order of the whole
+    collection (the chance level of full ranking, which keeps the top
+    ``recall_depth``); same outputs as :func:`evaluate_run`."""
+    from optical_clir.evaluate.metrics import evaluate_random_collection as expected
+
+    summary, per_query = expected(
+        collection, qrels, queries, recall_depth, measures, exclude_self
+    )
+    _write_evaluation(summary, per_query, labels, metrics_out, per_query_out)
+
+
 def _write_evaluation(
     summary: Mapping[str, float],
     per_query: pd.DataFrame,
