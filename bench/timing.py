@@ -110,18 +110,35 @@ def fresh_process(
     """Run ``code`` in a fresh Python (``python -c code args``) from the
     checkout, with ``src/`` on its path, as Snakemake starts a job: its wall
     seconds and its stdout (stderr discarded; a failure raises)."""
+    seconds, outputs = fresh_processes(code, [list(args)], env=env)
+    return seconds, outputs[0]
+
+
+def fresh_processes(
+    code: str, arg_lists: list[list[str]], env: dict[str, str] | None = None
+) -> tuple[float, list[str]]:
+    """Run ``code`` in one fresh Python per entry of ``arg_lists``, all at once
+    (as Snakemake runs jobs side by side; see :func:`fresh_process`): the wall
+    seconds until the last one ends, and each one's stdout."""
     began = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-c", code, *args],
-        check=True,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env={
-            "PYTHONPATH": str(ROOT / "src"),
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            **(env or {}),
-        },
-    )
-    return time.perf_counter() - began, done.stdout
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, *args],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            env={
+                "PYTHONPATH": str(ROOT / "src"),
+                "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+                **(env or {}),
+            },
+        )
+        for args in arg_lists
+    ]
+    outputs = [process.communicate()[0] for process in processes]
+    seconds = time.perf_counter() - began
+    for process, args in zip(processes, arg_lists, strict=True):
+        if process.returncode:
+            raise subprocess.CalledProcessError(process.returncode, args)
+    return seconds, outputs
