@@ -534,6 +534,8 @@ def test_dry_run_of_the_realtext_config_lists_every_job(tmp_path):
     # once by the teacher, each target's once more by its student
     assert counts["encode_tokens"] == str(1 + 2 * targets)
     assert counts["rank_full"] == str((2 * targets + 1) * settings)
+    # its chance level (a random order of the whole collection) per language
+    assert counts["evaluate_random_collection"] == str((1 + targets) * settings)
 
 
 def test_pruning_reads_the_text_fields_only(tmp_path):
