@@ -31,33 +31,8 @@ import statistics
 import tempfile
 from pathlib import Path
 
+from encode_job import JOB
 from timing import ROOT, fresh_process, write_json
-
-JOB = """
-import json, sys, time
-began = time.perf_counter()
-import torch
-from transformers import AutoTokenizer
-from optical_clir.formats import read_collection
-from optical_clir.models.late_interaction import BertLateInteraction
-from optical_clir.models.runtime import set_threads
-from optical_clir.models.token_index import encode_texts
-model_dir, collection, limit, batch, length, compiled, out = sys.argv[1:8]
-set_threads(2)
-torch.manual_seed(0)
-model = BertLateInteraction.from_pretrained(model_dir, use_safetensors=True)
-tokenizer = AutoTokenizer.from_pretrained(model_dir)
-texts = dict(list(read_collection(collection).items())[: int(limit)])
-if compiled == "1":
-    model.encode = torch.compile(model.encode, dynamic=True)
-index = encode_texts(
-    model, tokenizer, list(texts), list(texts.values()), int(length), int(batch),
-    torch.device("cpu"), "fp32",
-)
-seconds = time.perf_counter() - began
-torch.save(index.vectors[:2000], out)
-print(json.dumps({"seconds": seconds, "tokens": int(index.vectors.shape[0])}))
-"""
 
 
 def run_job(args, compiled: bool, cache: Path, out: Path) -> dict:
@@ -69,6 +44,7 @@ def run_job(args, compiled: bool, cache: Path, out: Path) -> dict:
         str(args.limit),
         str(args.batch_size),
         str(args.max_length),
+        "2",  # threads, as the rule runs
         "1" if compiled else "0",
         str(out),
         env={"TORCHINDUCTOR_CACHE_DIR": str(cache), "TQDM_DISABLE": "1"},

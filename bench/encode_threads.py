@@ -26,29 +26,8 @@ import json
 import statistics
 from pathlib import Path
 
+from encode_job import JOB
 from timing import ROOT, fresh_processes, write_json
-
-JOB = """
-import json, sys, time
-began = time.perf_counter()
-import torch
-from transformers import AutoTokenizer
-from optical_clir.formats import read_collection
-from optical_clir.models.late_interaction import BertLateInteraction
-from optical_clir.models.runtime import set_threads
-from optical_clir.models.token_index import encode_texts
-model_dir, collection, limit, batch, length, threads = sys.argv[1:7]
-set_threads(int(threads))
-torch.manual_seed(0)
-model = BertLateInteraction.from_pretrained(model_dir, use_safetensors=True)
-tokenizer = AutoTokenizer.from_pretrained(model_dir)
-texts = dict(list(read_collection(collection).items())[: int(limit)])
-index = encode_texts(
-    model, tokenizer, list(texts), list(texts.values()), int(length), int(batch),
-    torch.device("cpu"), "fp32",
-)
-print(json.dumps({"seconds": time.perf_counter() - began}))
-"""
 
 
 def jobs(args, threads: int) -> list[list[str]]:
@@ -61,9 +40,16 @@ def jobs(args, threads: int) -> list[list[str]]:
             str(args.batch_size),
             str(args.max_length),
             str(threads),
+            "0",  # eager
+            "-",  # the vectors are not kept
         ]
         for collection in args.collections
     ]
+
+
+def _seconds(stdout: str) -> float:
+    """A job's seconds, from its last line (JSON)."""
+    return json.loads(stdout.strip().splitlines()[-1])["seconds"]
 
 
 def main() -> None:
@@ -89,11 +75,11 @@ def main() -> None:
         for job in jobs(args, 2):
             seconds, out = fresh_processes(JOB, [job], env=env)
             total += seconds
-            per_job["2_threads"].append(json.loads(out[0])["seconds"])
+            per_job["2_threads"].append(_seconds(out[0]))
         walls["one_after_another_2_threads"].append(total)
         seconds, outs = fresh_processes(JOB, jobs(args, 1), env=env)
         walls["side_by_side_1_thread"].append(seconds)
-        per_job["1_thread"] += [json.loads(out)["seconds"] for out in outs]
+        per_job["1_thread"] += [_seconds(out) for out in outs]
     median = {name: statistics.median(values) for name, values in walls.items()}
     result = {
         "model": str(args.model),

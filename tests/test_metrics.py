@@ -76,6 +76,32 @@ def test_query_without_qrels_names_line(tmp_path):
         )
 
 
+def _mean_over_every_order(ranked, kept, qrels, names, depth):
+    """trec_eval's measures of ``qrels``, averaged over every order of
+    ``ranked`` (each run keeping its first ``kept``; ``R@depth`` at ``depth``)."""
+    import itertools
+
+    orders = list(itertools.permutations(ranked))
+    totals: dict[str, float] = {}
+    for order in orders:
+        run = {d: float(len(order) - i) for i, d in enumerate(order[:kept])}
+        got = trec_eval_ref.evaluate(
+            {"q": run},
+            {"q": qrels},
+            ["q"],
+            names=[n.replace("depth", str(depth)) for n in names],
+        )
+        for name, value in got.items():
+            totals[name] = totals.get(name, 0.0) + value / len(orders)
+    return totals
+
+
+def _assert_equal(expected, totals):
+    assert set(expected) == set(totals)
+    for name, value in totals.items():
+        assert expected[name] == pytest.approx(value, abs=1e-12), name
+
+
 @pytest.mark.parametrize(
     "qrels",
     [
@@ -86,14 +112,11 @@ def test_query_without_qrels_names_line(tmp_path):
     ],
 )
 def test_expected_random_order_equals_the_mean_over_every_permutation(qrels):
-    import itertools
-
     from optical_clir.evaluate.metrics import expected_random
 
     candidates = {d: float(10 - i) for i, d in enumerate("abcdefg")}
     depth = 6  # "g" is beyond the rerank depth
     top = sorted(candidates, key=lambda d: -candidates[d])[:depth]
-    orders = list(itertools.permutations(top))
     names = [
         "nDCG@10",
         "nDCG@3",
@@ -106,21 +129,10 @@ def test_expected_random_order_equals_the_mean_over_every_permutation(qrels):
         "Judged@10",
         "Judged@2",
     ]
-    expected = expected_random(candidates, qrels, depth, names)
-    totals: dict[str, float] = {}
-    for order in orders:
-        run = {d: float(len(order) - i) for i, d in enumerate(order)}
-        got = trec_eval_ref.evaluate(
-            {"q": run},
-            {"q": qrels},
-            ["q"],
-            names=[n.replace("depth", str(depth)) for n in names],
-        )
-        for name, value in got.items():
-            totals[name] = totals.get(name, 0.0) + value / len(orders)
-    assert set(expected) == set(totals)
-    for name, value in totals.items():
-        assert expected[name] == pytest.approx(value, abs=1e-12), name
+    _assert_equal(
+        expected_random(candidates, qrels, depth, names),
+        _mean_over_every_order(top, depth, qrels, names, depth),
+    )
 
 
 @pytest.mark.parametrize(
@@ -137,30 +149,17 @@ def test_random_order_of_the_collection_equals_the_mean_over_every_permutation(
 ):
     """Full ranking's chance level: every order of the whole collection (less
     the query's own passage), each run cut at the depth rank_full keeps."""
-    import itertools
-
     from optical_clir.evaluate.metrics import expected_random_collection
 
     docids = set("abcdefg")
     depth = 3
     names = ["nDCG@10", "nDCG@2", "RR@10", "AP", "R@depth", "P@2", "Judged@10"]
-    expected = expected_random_collection(docids, qrels, depth, names, leave_out)
-    ranked = sorted(docids - {leave_out})
-    orders = list(itertools.permutations(ranked))
-    totals: dict[str, float] = {}
-    for order in orders:
-        run = {d: float(len(order) - i) for i, d in enumerate(order[:depth])}
-        got = trec_eval_ref.evaluate(
-            {"q": run},
-            {"q": qrels},
-            ["q"],
-            names=[n.replace("depth", str(depth)) for n in names],
-        )
-        for name, value in got.items():
-            totals[name] = totals.get(name, 0.0) + value / len(orders)
-    assert set(expected) == set(totals)
-    for name, value in totals.items():
-        assert expected[name] == pytest.approx(value, abs=1e-12), name
+    _assert_equal(
+        expected_random_collection(docids, qrels, depth, names, leave_out),
+        _mean_over_every_order(
+            sorted(docids - {leave_out}), depth, qrels, names, depth
+        ),
+    )
 
 
 CIRAL_LIKE = ["nDCG@10", "nDCG@20", "RR@10", "R@100", "P@5", "Judged@10", "AP"]
