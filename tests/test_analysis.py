@@ -311,3 +311,16 @@ def test_the_banner_names_the_tier_task_and_languages():
     assert "ny (low)" in text and "de (high)" in text
     assert "settings en2x, x2en" in text
     assert "precision bf16_native: on this machine's CPU" in text
+
+
+def test_a_late_interaction_teacher_counts_as_the_english_teacher():
+    """The default run ranks with late interaction only: its report must not say
+    that the collection lacks English originals (teacher_en_li reads them)."""
+    from optical_clir.evaluate.report import method_notes
+
+    late_only = method_notes({"random", "bm25", "zeroshot_li", "teacher_en_li"}, 400)
+    assert not any("No `teacher_en`" in line for line in late_only)
+    assert any("No translate-test" in line for line in late_only)
+    translated = method_notes({"bm25", "zeroshot_li", "teacher_dt_li"}, 400)
+    assert any("No `teacher_en`" in line for line in translated)
+    assert not any("No translate-test" in line for line in translated)

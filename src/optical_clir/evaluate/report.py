@@ -268,13 +268,13 @@ def _family_findings(by: pd.DataFrame, optical: str) -> list[str]:
                 level = by.loc[chance, f"{group}_mean"]
                 above = ceiling - level
                 gain.append((score - level) / above if above > 0 else float("nan"))
+        what = "whole collection" if chance == "random_collection" else "candidates"
         against = (
-            f" ({_pct(gain[0])} and {_pct(gain[1])} of its gain over a "
-            f"{_label(chance)}, `{chance}`)"
+            f" ({_pct(gain[0])} and {_pct(gain[1])} of its gain over a random "
+            f"order of the same {what})"
             if gain
             else ""
         )
-        what = "whole collection" if chance == "random_collection" else "candidates"
         lines.append(
             f"- Zero-shot keeps {_pct(kept[0])} of {teacher}'s nDCG@10 in "
             f"high-resource and {_pct(kept[1])} in low-resource languages{against} "
@@ -303,12 +303,12 @@ def _family_findings(by: pd.DataFrame, optical: str) -> list[str]:
 def method_notes(methods: set[str], queries_per_language: int | None) -> list[str]:
     """Why a method is absent, and caveats of the query set."""
     lines = []
-    if "teacher_dt" not in methods:
+    if not registry.of_base(list(methods), "teacher_dt"):
         lines.append(
             "- No translate-test baseline (`teacher_dt`): this collection ships no "
             "machine translation of its passages (CIRAL does)."
         )
-    if "teacher_en" not in methods:
+    if not registry.of_base(list(methods), "teacher_en"):
         lines.append(
             "- No `teacher_en`: this collection has no English originals of its "
             "passages; `teacher_dt` reads their machine translations instead."
