@@ -25,13 +25,12 @@ difference). Prints JSON; ``--out`` saves it::
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import statistics
 import tempfile
 from pathlib import Path
 
-from encode_job import JOB
+from encode_job import JOB, job_args, job_result
 from timing import ROOT, fresh_process, write_json
 
 
@@ -39,17 +38,10 @@ def run_job(args, compiled: bool, cache: Path, out: Path) -> dict:
     """One fresh process; its JSON line."""
     _, stdout = fresh_process(
         JOB,
-        str(args.model),
-        str(args.collection),
-        str(args.limit),
-        str(args.batch_size),
-        str(args.max_length),
-        "2",  # threads, as the rule runs
-        "1" if compiled else "0",
-        str(out),
+        *job_args(args, args.collection, 2, compiled, out),  # 2 threads, as the rule
         env={"TORCHINDUCTOR_CACHE_DIR": str(cache), "TQDM_DISABLE": "1"},
     )
-    return json.loads(stdout.strip().splitlines()[-1])
+    return job_result(stdout)
 
 
 def main() -> None:

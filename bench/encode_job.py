@@ -5,7 +5,15 @@ by length, in batches), print its seconds from the start and its token count.
 
 Arguments: model folder, collection, limit, batch size, max length, threads,
 ``1`` to ``torch.compile`` the model's ``encode`` (else ``0``), and a file for
-the first 2,000 token vectors (``-``: none)."""
+the first 2,000 token vectors (``-``: none): :func:`job_args` builds them in
+this order from a bench's parsed arguments, :func:`job_result` reads the job's
+output."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
 
 JOB = """
 import json, sys, time
@@ -33,3 +41,29 @@ if out != "-":
     torch.save(index.vectors[:2000], out)
 print(json.dumps({"seconds": seconds, "tokens": int(index.vectors.shape[0])}))
 """
+
+
+def job_args(
+    args: argparse.Namespace,
+    collection: Path,
+    threads: int,
+    compiled: bool = False,
+    out: Path | None = None,
+) -> list[str]:
+    """The arguments of :data:`JOB`, in its order, from a bench's ``--model``,
+    ``--limit``, ``--batch-size`` and ``--max-length``."""
+    return [
+        str(args.model),
+        str(collection),
+        str(args.limit),
+        str(args.batch_size),
+        str(args.max_length),
+        str(threads),
+        "1" if compiled else "0",
+        str(out) if out is not None else "-",
+    ]
+
+
+def job_result(stdout: str) -> dict:
+    """The JSON line a job prints last (``seconds``, ``tokens``)."""
+    return json.loads(stdout.strip().splitlines()[-1])

@@ -22,34 +22,16 @@ first ``--limit`` verses of its collection with the library's ``encode_texts``
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 from pathlib import Path
 
-from encode_job import JOB
+from encode_job import JOB, job_args, job_result
 from timing import ROOT, fresh_processes, write_json
 
 
 def jobs(args, threads: int) -> list[list[str]]:
     """The argument lists of one job per collection."""
-    return [
-        [
-            str(args.model),
-            str(collection),
-            str(args.limit),
-            str(args.batch_size),
-            str(args.max_length),
-            str(threads),
-            "0",  # eager
-            "-",  # the vectors are not kept
-        ]
-        for collection in args.collections
-    ]
-
-
-def _seconds(stdout: str) -> float:
-    """A job's seconds, from its last line (JSON)."""
-    return json.loads(stdout.strip().splitlines()[-1])["seconds"]
+    return [job_args(args, collection, threads) for collection in args.collections]
 
 
 def main() -> None:
@@ -75,11 +57,11 @@ def main() -> None:
         for job in jobs(args, 2):
             seconds, out = fresh_processes(JOB, [job], env=env)
             total += seconds
-            per_job["2_threads"].append(_seconds(out[0]))
+            per_job["2_threads"].append(job_result(out[0])["seconds"])
         walls["one_after_another_2_threads"].append(total)
         seconds, outs = fresh_processes(JOB, jobs(args, 1), env=env)
         walls["side_by_side_1_thread"].append(seconds)
-        per_job["1_thread"] += [_seconds(out) for out in outs]
+        per_job["1_thread"] += [job_result(out)["seconds"] for out in outs]
     median = {name: statistics.median(values) for name, values in walls.items()}
     result = {
         "model": str(args.model),

@@ -119,7 +119,9 @@ def fresh_processes(
 ) -> tuple[float, list[str]]:
     """Run ``code`` in one fresh Python per entry of ``arg_lists``, all at once
     (as Snakemake runs jobs side by side; see :func:`fresh_process`): the wall
-    seconds until the last one ends, and each one's stdout."""
+    seconds until the last one ends, and each one's stdout. Each is read after
+    the earlier ones end, so a job must print less than a pipe holds (64 KiB
+    on Linux): the encoding jobs print one line."""
     began = time.perf_counter()
     processes = [
         subprocess.Popen(

@@ -290,9 +290,16 @@ def for_language(methods: list[Method], is_pivot: bool) -> list[str]:
 
 def chance_level(family: str | None, present: Sequence[str]) -> str | None:
     """The reference that is a ranker family's chance level, of those in
-    ``present``: a random order of the whole collection for late interaction
-    where it ranks the whole collection (``random_collection``), else a random
-    order of the reranked candidates (``random``); ``None`` without either."""
-    if family == "late_interaction" and "random_collection" in present:
-        return "random_collection"
-    return "random" if "random" in present else None
+    ``present``: the family's own reference where there is one (late
+    interaction's ``random_collection``, a random order of the whole collection
+    it ranks), else a random order of the reranked candidates (``random``);
+    ``None`` without either."""
+    references = [
+        name
+        for name in present
+        if name in REGISTRY and REGISTRY[name].kind == "reference"
+    ]
+    own = [name for name in references if REGISTRY[name].family == family]
+    if own and family is not None:
+        return own[0]
+    return "random" if "random" in references else None

@@ -129,20 +129,20 @@ def findings(summary: pd.DataFrame, sig: pd.DataFrame, alpha: float) -> list[str
                 "cross-lingual transfer in this run."
             )
     lines += _against_first_stage(by)
-    if "random" in by.index:
-        chance = by.loc["random"]
-        lines.append(
-            "- A random order of the same candidates scores "
-            f"{chance.high_mean:.4f} (high) and {chance.low_mean:.4f} (low) in "
-            "expectation."
-        )
-    if "random_collection" in by.index:
-        chance = by.loc["random_collection"]
-        lines.append(
-            "- A random order of the whole collection (the chance level of late "
-            f"interaction's full ranking) scores {chance.high_mean:.4f} (high) and "
-            f"{chance.low_mean:.4f} (low) in expectation."
-        )
+    for reference, what in (
+        ("random", "the same candidates"),
+        (
+            "random_collection",
+            "the whole collection (the chance level of late interaction's full "
+            "ranking)",
+        ),
+    ):
+        if reference in by.index:
+            chance = by.loc[reference]
+            lines.append(
+                f"- A random order of {what} scores {chance.high_mean:.4f} (high) "
+                f"and {chance.low_mean:.4f} (low) in expectation."
+            )
     for optical in registry.of_base(list(by.index), "optical"):
         lines += _family_findings(by, optical)
     for (method, baseline), rows in (
